@@ -1,0 +1,2 @@
+pub mod icons;
+pub mod layout;

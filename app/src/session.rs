@@ -1,0 +1,69 @@
+//! Server functions for who is signed in, signing in (guest) and signing out.
+
+use leptos::prelude::*;
+
+use crate::model::{SignInChoices, Viewer};
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use http::{HeaderValue, header::SET_COOKIE, request::Parts};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    use crate::backend::{BackendError, SharedBackend};
+
+    pub fn backend() -> Result<SharedBackend, ServerFnError> {
+        use_context::<SharedBackend>().ok_or_else(|| ServerFnError::new("the backend is not in the Leptos context"))
+    }
+
+    pub fn request() -> Result<Parts, ServerFnError> {
+        use_context::<Parts>().ok_or_else(|| ServerFnError::new("the request is not in the Leptos context"))
+    }
+
+    pub fn set_cookie(cookie: &str) -> Result<(), ServerFnError> {
+        let value = HeaderValue::from_str(cookie).map_err(|e| ServerFnError::new(e.to_string()))?;
+        expect_context::<ResponseOptions>().append_header(SET_COOKIE, value);
+        Ok(())
+    }
+
+    pub fn to_server_error(error: BackendError) -> ServerFnError {
+        ServerFnError::new(error.to_string())
+    }
+}
+
+/// The signed-in user, or `None` for an anonymous visitor.
+#[server(prefix = "/_srv", endpoint = "viewer")]
+pub async fn get_viewer() -> Result<Option<Viewer>, ServerFnError> {
+    use self::ssr::*;
+    backend()?.viewer(&request()?).await.map_err(to_server_error)
+}
+
+/// Whether guest sign-in is on, and whom one may sign in as.
+#[server(prefix = "/_srv", endpoint = "sign-in-options")]
+pub async fn sign_in_options() -> Result<SignInChoices, ServerFnError> {
+    use self::ssr::*;
+    let backend = backend()?;
+    let guest_enabled = backend.guest_sign_in_enabled();
+    let people = if guest_enabled { backend.people() } else { Vec::new() };
+    Ok(SignInChoices { guest_enabled, people })
+}
+
+/// Development sign-in as a catalog user; sets the session cookie and goes home.
+#[server(prefix = "/_srv", endpoint = "guest-sign-in")]
+pub async fn guest_sign_in(user: String) -> Result<(), ServerFnError> {
+    use self::ssr::*;
+    let session = backend()?.sign_in_as_guest(&user).await.map_err(to_server_error)?;
+    set_cookie(&session.set_cookie)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Ends the session and goes to the sign-in page.
+#[server(prefix = "/_srv", endpoint = "sign-out")]
+pub async fn sign_out() -> Result<(), ServerFnError> {
+    use self::ssr::*;
+    let cookie = backend()?.sign_out(&request()?).await.map_err(to_server_error)?;
+    set_cookie(&cookie)?;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}

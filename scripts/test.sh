@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make test`: installs whatever is missing, then runs every test. Non-zero on any failure.
+#   1. lint (rustfmt, clippy for the server and the WASM side)
+#   2. unit and integration tests against SQLite and a throw-away PostgreSQL cluster
+#   3. browser tests in headless Chromium against a running server
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+started=$(date +%s)
+
+scripts/setup.sh
+scripts/install-test-deps.sh
+
+say "lint"
+make --no-print-directory lint
+
+work=$(mktemp -d /tmp/herald-test.XXXXXX)
+cleanup() {
+  scripts/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+say "starting a throw-away PostgreSQL"
+pg_url=$(scripts/pg.sh start "$work/pg")
+
+say "unit and integration tests (SQLite and PostgreSQL)"
+HERALD_TEST_POSTGRES_URL="$pg_url" HERALD_TEST_REQUIRE_POSTGRES=1 \
+  cargo test -p server -p app --features app/ssr
+
+say "browser tests (headless Chromium)"
+scripts/build-site.sh debug
+cargo build -p server
+scripts/e2e.sh
+
+say "all tests passed in $(( $(date +%s) - started )) s"

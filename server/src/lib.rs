@@ -1,0 +1,16 @@
+//! Herald: a self-hostable notifications service with live signals, compatible with the
+//! Backstage notifications and signals APIs.
+
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod identity;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+pub mod timestamp;
+pub mod ui;

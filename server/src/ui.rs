@@ -1,0 +1,133 @@
+//! Hosting the Leptos app: server-side rendering, server functions, and the built assets.
+
+use std::sync::Arc;
+
+use app::{
+    backend::{Backend, BackendError, NewSession, SharedBackend},
+    model::{Person, Viewer},
+};
+use async_trait::async_trait;
+use axum::{
+    Router,
+    http::{
+        HeaderName, HeaderValue, StatusCode,
+        header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION},
+    },
+    middleware,
+    response::Response,
+};
+use http::request::Parts;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
+
+use crate::{
+    auth::presented_token,
+    error::Error,
+    identity::{UserInfo, guest_sign_in, user_of},
+    state::AppState,
+};
+
+/// The app's pages, its server functions (under `/_srv`), and the static site.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let backend: SharedBackend = Arc::new(UiBackend(state.clone()));
+    let context = move || provide_context(backend.clone());
+    let options = state.leptos.clone();
+    let pkg_dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    // Bundles keep their names across builds, so browsers revalidate them (cheap 304s) rather
+    // than cache blindly; the build writes .gz and .br beside each file.
+    let pkg = Router::new()
+        .fallback_service(ServeDir::new(pkg_dir).precompressed_gzip().precompressed_br())
+        .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+    Router::new()
+        .nest(&format!("/{}", options.site_pkg_dir), pkg)
+        .leptos_routes_with_context(state, generate_route_list(app::App), context.clone(), {
+            let options = options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(middleware::map_response(page_redirects))
+}
+
+/// Leptos answers a redirect during rendering with a 302 only when the request says it accepts
+/// HTML, and otherwise with a hint header meant for server-function clients. A page is never a
+/// server-function client, so every page redirect becomes a real 302 (curl, crawlers, tests).
+async fn page_redirects(mut response: Response) -> Response {
+    let hint = HeaderName::from_static("serverfnredirect");
+    let is_page = response.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_page && response.headers().contains_key(&hint) && response.headers().contains_key(LOCATION) {
+        response.headers_mut().remove(&hint);
+        *response.status_mut() = StatusCode::FOUND;
+    }
+    response
+}
+
+/// The UI's view of the server's services.
+struct UiBackend(AppState);
+
+#[async_trait]
+impl Backend for UiBackend {
+    async fn viewer(&self, request: &Parts) -> Result<Option<Viewer>, BackendError> {
+        // A stale or foreign cookie is just an anonymous visit for the UI.
+        let principal = match self.0.auth.identify(&request.headers).await {
+            Ok(principal) => principal,
+            Err(Error::Authentication(_)) => None,
+            Err(error) => return Err(to_backend(error)),
+        };
+        Ok(principal.as_ref().and_then(user_of).map(|user| viewer(&UserInfo::of(&self.0.catalog, user))))
+    }
+
+    fn guest_sign_in_enabled(&self) -> bool {
+        self.0.auth.guest_enabled()
+    }
+
+    fn people(&self) -> Vec<Person> {
+        self.0
+            .catalog
+            .users()
+            .into_iter()
+            .map(|user| Person {
+                user_ref: user.entity_ref.to_string(),
+                display_name: user.label().to_owned(),
+                email: user.email.clone(),
+            })
+            .collect()
+    }
+
+    async fn sign_in_as_guest(&self, user_ref: &str) -> Result<NewSession, BackendError> {
+        let (token, user) = guest_sign_in(&self.0, user_ref).await.map_err(to_backend)?;
+        Ok(NewSession {
+            set_cookie: self.0.auth.session_cookie(&token),
+            viewer: viewer(&UserInfo::of(&self.0.catalog, &user)),
+        })
+    }
+
+    async fn sign_out(&self, request: &Parts) -> Result<String, BackendError> {
+        if let Ok(Some(token)) = presented_token(&request.headers) {
+            self.0.auth.sessions.delete(&token).await.map_err(to_backend)?;
+        }
+        Ok(self.0.auth.clearing_cookie())
+    }
+}
+
+fn viewer(info: &UserInfo) -> Viewer {
+    Viewer {
+        user_ref: info.user.to_string(),
+        display_name: info.display_name.clone(),
+        email: info.email.clone(),
+        groups: info.ownership_entity_refs.iter().filter(|r| !r.is_user()).map(ToString::to_string).collect(),
+    }
+}
+
+fn to_backend(error: Error) -> BackendError {
+    match error {
+        Error::Authentication(_) => BackendError::Unauthenticated,
+        Error::NotAllowed(message) => BackendError::NotAllowed(message),
+        Error::NotFound(message) => BackendError::NotFound(message),
+        Error::Input(message) | Error::PayloadTooLarge(message) => BackendError::Invalid(message),
+        Error::Internal(error) => {
+            tracing::error!(error = format!("{error:#}"), "internal error in a server function");
+            BackendError::Internal
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Test support: a real Herald on port 0 with a fresh database, SQLite or PostgreSQL.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use herald::{
+    config::{Config, ServiceTokenConfig},
+    server::{self, Running},
+};
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const SERVICE_TOKEN: &str = "test-service-token-0123456789";
+pub const SERVICE_SUBJECT: &str = "test-service";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per engine for each listed `async fn name(engine: Engine)`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Engine::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::support::postgres_available() {
+                        super::$name($crate::support::Engine::Postgres).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// The throw-away cluster `make test` starts. Without it PostgreSQL tests are skipped with a
+/// notice, unless `HERALD_TEST_REQUIRE_POSTGRES` is set (as in CI), where that is a failure.
+pub fn postgres_available() -> bool {
+    if std::env::var("HERALD_TEST_POSTGRES_URL").is_ok() {
+        return true;
+    }
+    if std::env::var("HERALD_TEST_REQUIRE_POSTGRES").is_ok() {
+        panic!("HERALD_TEST_REQUIRE_POSTGRES is set but HERALD_TEST_POSTGRES_URL is not");
+    }
+    eprintln!("skipping a PostgreSQL test: set HERALD_TEST_POSTGRES_URL (make test does)");
+    false
+}
+
+/// A fresh, empty database on the test cluster.
+pub async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let admin_url = std::env::var("HERALD_TEST_POSTGRES_URL").expect("HERALD_TEST_POSTGRES_URL");
+    let name = format!("herald_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test cluster");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create a test database");
+    let mut url = url::Url::parse(&admin_url).unwrap();
+    url.set_path(&name);
+    url.to_string()
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
+}
+
+/// A test configuration: demo catalog, guest sign-in on, one service token, a fresh database.
+pub async fn test_config(engine: Engine, dir: &TempDir) -> Config {
+    let mut config = Config::default();
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    config.server.site_root = dir.path().join("site");
+    config.server.shutdown_timeout = std::time::Duration::from_secs(5);
+    config.catalog.files = vec![repo_path("catalog/*.yaml").to_string_lossy().into_owned()];
+    config.auth.guest = true;
+    config.auth.service_tokens =
+        vec![ServiceTokenConfig { subject: SERVICE_SUBJECT.into(), token: SERVICE_TOKEN.into() }];
+    config.database.url = match engine {
+        Engine::Sqlite => format!("sqlite://{}", dir.path().join("herald.db").display()),
+        Engine::Postgres => fresh_postgres_database().await,
+    };
+    config.database.max_connections = 4;
+    config
+}
+
+/// A running server and an HTTP client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub engine: Engine,
+    pub running: Option<Running>,
+    pub dir: TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> Self {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    /// Spawns with the test configuration after `adjust` has changed it.
+    pub async fn spawn_with(engine: Engine, adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(engine, &dir).await;
+        adjust(&mut config);
+        let running = server::start(config).await.expect("the server starts");
+        Self { base: running.base_url(), client: Client::new(), engine, running: Some(running), dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.client.get(self.url(path))
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.client.post(self.url(path))
+    }
+
+    /// Signs in through the guest endpoint and returns the session token.
+    pub async fn sign_in(&self, user: &str) -> String {
+        let response =
+            self.post("/api/auth/guest/sign-in").json(&serde_json::json!({ "user": user })).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "signing in as {user}");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Stops the server the way SIGTERM does and waits for it.
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown();
+            running.stopped().await.expect("a clean stop");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(running) = &self.running {
+            running.shutdown();
+        }
+    }
+}
+
+/// Reads a response expected to be a Backstage error and checks its envelope.
+pub async fn expect_error(response: Response, status: u16, name: &str) -> Value {
+    let actual = response.status().as_u16();
+    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    let text = response.text().await.unwrap();
+    assert_eq!(actual, status, "status; body: {text}");
+    assert_eq!(content_type.as_deref(), Some("application/json; charset=utf-8"));
+    let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("an error envelope, got {text}"));
+    assert_eq!(body["error"]["name"], name, "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert_eq!(body["response"]["statusCode"], status, "{body}");
+    assert!(body["request"]["method"].is_string() && body["request"]["url"].is_string(), "{body}");
+    body
+}
