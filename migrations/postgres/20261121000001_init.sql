@@ -35,6 +35,7 @@ CREATE INDEX notification_user_created ON notification (user_ref, created, id);
 CREATE INDEX notification_user_unread ON notification (user_ref, created, id) WHERE read IS NULL;
 CREATE INDEX notification_user_saved ON notification (user_ref, created, id) WHERE saved IS NOT NULL;
 CREATE INDEX notification_user_topic ON notification (user_ref, topic, created, id) WHERE topic IS NOT NULL;
+CREATE INDEX notification_user_unread_topic ON notification (user_ref, topic) WHERE read IS NULL AND topic IS NOT NULL;
 CREATE INDEX notification_user_origin ON notification (user_ref, origin, topic);
 CREATE UNIQUE INDEX notification_scope ON notification (user_ref, origin, scope) WHERE scope IS NOT NULL;
 CREATE INDEX notification_age ON notification ((coalesce(updated, created)));

@@ -35,6 +35,7 @@ CREATE INDEX notification_user_unread ON notification (user_ref, created, id) WH
 CREATE INDEX notification_user_saved ON notification (user_ref, created, id) WHERE saved IS NOT NULL;
 -- Topic filter, and distinct topics by skipping through the index.
 CREATE INDEX notification_user_topic ON notification (user_ref, topic, created, id) WHERE topic IS NOT NULL;
+CREATE INDEX notification_user_unread_topic ON notification (user_ref, topic) WHERE read IS NULL AND topic IS NOT NULL;
 -- Distinct origins and (origin, topic) pairs for settings; sorting by origin.
 CREATE INDEX notification_user_origin ON notification (user_ref, origin, topic);
 -- A send with the same (origin, scope) updates the user's existing row: at most one may exist.

@@ -18,6 +18,8 @@ use figment::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::notifications::{retention::Retention, settings::DefaultSettings};
+
 /// Environment variables that override configuration keys start with this.
 pub const ENV_PREFIX: &str = "HERALD_";
 
@@ -29,6 +31,7 @@ pub struct Config {
     pub catalog: CatalogConfig,
     pub auth: AuthConfig,
     pub log: LogConfig,
+    pub notifications: NotificationsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -134,6 +137,16 @@ pub enum LogFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotificationsConfig {
+    /// Administrator defaults for delivery settings (Backstage's `defaultSettings`): a channel
+    /// with `enabled = false` turns it into opt-in.
+    pub default_settings: DefaultSettings,
+    /// Notifications untouched this long are deleted; `false` keeps everything.
+    pub retention: Retention,
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(String);
@@ -210,6 +223,14 @@ impl Config {
             }
             if !tokens.insert(&service.token) {
                 return Err(ConfigError::at(&format!("{key}.token"), "is used by another service token"));
+            }
+        }
+        for (i, channel) in self.notifications.default_settings.channels.iter().enumerate() {
+            if channel.id.trim().is_empty() {
+                return Err(ConfigError::at(
+                    &format!("notifications.default_settings.channels[{i}].id"),
+                    "must not be empty",
+                ));
             }
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
@@ -296,6 +317,27 @@ mod tests {
         let file = write_toml("[[auth.service_tokens]]\nsubject = \"x\"\ntoken = \"short\"\n");
         let error = Config::load(Some(file.path())).unwrap_err().to_string();
         assert!(error.contains("auth.service_tokens[0].token"), "{error}");
+    }
+
+    #[test]
+    fn notification_defaults_and_retention_are_read() {
+        let file = write_toml(
+            r#"
+            [notifications]
+            retention = false
+            [[notifications.default_settings.channels]]
+            id = "Web"
+            enabled = false
+            [[notifications.default_settings.channels.origins]]
+            id = "external:ci-bot"
+            enabled = true
+            "#,
+        );
+        let config = Config::load(Some(file.path())).unwrap();
+        assert_eq!(config.notifications.retention, Retention::Keep);
+        let channel = &config.notifications.default_settings.channels[0];
+        assert_eq!((channel.id.as_str(), channel.enabled), ("Web", Some(false)));
+        assert_eq!(channel.origins[0].id, "external:ci-bot");
     }
 
     #[test]

@@ -3,11 +3,13 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
 pub mod identity;
+pub mod notifications;
 pub mod routes;
 pub mod server;
 pub mod state;

@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use herald::{config::Config, server, telemetry};
+use herald::{cli::send, config::Config, server, telemetry};
 
 #[derive(Parser)]
 #[command(name = "herald", version, about = "Notifications and live signals, compatible with Backstage")]
@@ -26,6 +26,8 @@ enum Command {
         #[arg(long, short, env = "HERALD_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Send a notification to a running Herald with a service token; prints the created ids.
+    Send(Box<send::SendArgs>),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { config } => serve(config).await,
             Command::CheckConfig { config } => check_config(config),
+            Command::Send(args) => send::run(*args).await,
         }
     });
     match result {

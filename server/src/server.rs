@@ -14,6 +14,7 @@ use crate::{
     catalog,
     config::Config,
     db::{Db, redact},
+    notifications::{Notifications, retention},
     routes,
     state::{AppState, Services},
     ui,
@@ -65,10 +66,17 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .build();
     let secure_cookie = config.server.base_url.scheme() == "https";
     let auth = Auth::new(&config.auth, db.clone(), secure_cookie);
-    let state = AppState::new(Services { config, db, catalog, auth, leptos });
+    let notifications =
+        Notifications::new(db.clone(), config.notifications.default_settings.clone(), config.server.base_url.clone());
+    let state = AppState::new(Services { config, db, catalog, auth, notifications, leptos });
 
     let shutdown = CancellationToken::new();
     spawn_housekeeping(state.clone(), shutdown.clone());
+    retention::spawn_sweeper(
+        state.notifications.store().clone(),
+        state.config.notifications.retention,
+        shutdown.clone(),
+    );
     let router = router(&state);
     let grace = state.config.server.shutdown_timeout;
     let task = tokio::spawn(serve(listener, router, shutdown.clone(), grace, state.clone()));

@@ -5,13 +5,14 @@ use std::{ops::Deref, sync::Arc};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{auth::Auth, catalog::Catalog, config::Config, db::Db};
+use crate::{auth::Auth, catalog::Catalog, config::Config, db::Db, notifications::Notifications};
 
 pub struct Services {
     pub config: Config,
     pub db: Db,
     pub catalog: Catalog,
     pub auth: Auth,
+    pub notifications: Notifications,
     pub leptos: LeptosOptions,
 }
 

@@ -164,3 +164,65 @@ fn sigterm_lets_an_in_flight_request_finish_then_exits_cleanly() {
     assert!(status.success(), "exit status {status}");
     assert!(TcpStream::connect(&addr).is_err(), "no longer listening");
 }
+
+/// Runs `herald send` with `args` against a running test server.
+async fn herald_send(app: &support::TestApp, token: &str, args: &[&str]) -> std::process::Output {
+    let mut command = herald();
+    command.args(["send", "--url", &app.base, "--token", token]).args(args);
+    tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn herald_send_posts_and_prints_the_created_ids() {
+    let app = support::TestApp::spawn(support::Engine::Sqlite).await;
+    let output = herald_send(
+        &app,
+        support::SERVICE_TOKEN,
+        &[
+            "--to",
+            "group:default/team-b",
+            "--to",
+            "user:alice",
+            "--exclude",
+            "user:erin",
+            "--title",
+            "Deploy done",
+            "--severity",
+            "high",
+            "--topic",
+            "deploys",
+            "--link",
+            "/catalog",
+        ],
+    )
+    .await;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let ids: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(ids.len(), 2, "dave and alice");
+    let alice = app.sign_in("user:default/alice").await;
+    let list = app.get_json(&alice, "/api/notifications/notifications").await;
+    assert_eq!(list["notifications"][0]["payload"]["severity"], "high");
+    assert!(ids.contains(&list["notifications"][0]["id"].as_str().unwrap().to_owned()));
+
+    let output = herald_send(&app, support::SERVICE_TOKEN, &["--broadcast", "--title", "Everyone"]).await;
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn herald_send_fails_with_the_servers_message() {
+    let app = support::TestApp::spawn(support::Engine::Sqlite).await;
+    let output = herald_send(&app, "wrong-token-0123456789", &["--to", "user:alice", "--title", "t"]).await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("401") && stderr.contains("Invalid or expired token"), "{stderr}");
+
+    let output =
+        herald_send(&app, support::SERVICE_TOKEN, &["--to", "user:alice", "--title", "t", "--link", "javascript:x"])
+            .await;
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Invalid link provided"));
+
+    let output = herald_send(&app, support::SERVICE_TOKEN, &["--title", "no recipients"]).await;
+    assert!(!output.status.success(), "clap requires --to or --broadcast");
+}

@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod health;
+pub mod notifications;
+pub mod openapi;
 
 use axum::{Router, middleware};
 
@@ -11,6 +13,7 @@ use crate::{error, state::AppState};
 pub fn api() -> Router<AppState> {
     Router::new()
         .nest("/auth", auth::router())
+        .merge(notifications::router())
         .fallback(|| async { error::Error::not_found() })
         .layer(middleware::from_fn(error::envelope))
 }

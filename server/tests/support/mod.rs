@@ -139,6 +139,63 @@ impl TestApp {
         body["token"].as_str().expect("a token").to_owned()
     }
 
+    pub fn get_as(&self, token: &str, path: &str) -> RequestBuilder {
+        self.get(path).bearer_auth(token)
+    }
+
+    pub fn post_as(&self, token: &str, path: &str) -> RequestBuilder {
+        self.post(path).bearer_auth(token)
+    }
+
+    /// `GET` as a user, expecting 200 and JSON.
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        let response = self.get_as(token, path).send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "GET {path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// `POST` JSON as `token`, expecting 200 and JSON.
+    pub async fn post_json(&self, token: &str, path: &str, body: Value) -> Value {
+        let response = self.post_as(token, path).json(&body).send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "POST {path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Sends a notification as the test service; returns the created notifications.
+    pub async fn send(&self, body: Value) -> Vec<Value> {
+        let value = self.post_json(SERVICE_TOKEN, "/api/notifications/notifications", body).await;
+        value.as_array().expect("an array of notifications").clone()
+    }
+
+    /// Sends `title` to one user and returns its id.
+    pub async fn send_to(&self, user: &str, title: &str) -> String {
+        let created = self
+            .send(serde_json::json!({ "recipients": { "type": "entity", "entityRef": user }, "payload": { "title": title } }))
+            .await;
+        created[0]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn broadcast(&self, payload: Value) -> String {
+        let created = self.send(serde_json::json!({ "recipients": { "type": "broadcast" }, "payload": payload })).await;
+        created[0]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Rows in a table, straight from the database.
+    pub async fn rows(&self, table: &str) -> i64 {
+        let state = &self.running.as_ref().unwrap().state;
+        let sql = format!("SELECT count(*) FROM {table}");
+        herald::with_pool!(
+            &state.db,
+            read | pool | {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone())).fetch_one(pool).await.unwrap()
+            }
+        )
+    }
+
     /// Stops the server the way SIGTERM does and waits for it.
     pub async fn stop(&mut self) {
         if let Some(running) = self.running.take() {

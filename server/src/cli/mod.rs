@@ -1,0 +1,3 @@
+//! Client-side subcommands of the `herald` binary.
+
+pub mod send;

@@ -1,0 +1,230 @@
+//! Notifications: the service behind the REST API and the UI.
+
+pub mod model;
+pub mod query;
+pub mod retention;
+pub mod send;
+pub mod settings;
+pub mod sql;
+pub mod store;
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+use uuid::Uuid;
+
+use self::{
+    model::{Notification, Status, Stored},
+    query::{Cursor, Filter, ListQuery},
+    send::{Recipients, SendRequest},
+    settings::{DefaultSettings, NotificationSettings, WEB_CHANNEL},
+    store::{NewNotification, Store},
+};
+use crate::{
+    catalog::{Catalog, EntityRef},
+    db::Db,
+    error::{Error, Result},
+    timestamp::Timestamp,
+};
+
+/// `GET /notifications`: Backstage's shape plus `nextCursor` for keyset paging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListResponse {
+    pub total_count: i64,
+    pub notifications: Vec<Notification>,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /notifications/update`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateRequest {
+    pub ids: Vec<Uuid>,
+    pub read: Option<bool>,
+    pub saved: Option<bool>,
+}
+
+impl UpdateRequest {
+    /// `ids` is required; ids that are not UUIDs cannot name anything and are ignored, like any
+    /// other unknown id.
+    pub fn parse(body: &Value) -> Result<Self> {
+        let object = body.as_object().ok_or_else(|| Error::input("The request body must be a JSON object"))?;
+        let ids = object
+            .get("ids")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::input("ids must be an array of strings"))?
+            .iter()
+            .map(|id| id.as_str().ok_or_else(|| Error::input("ids must be an array of strings")))
+            .collect::<Result<Vec<&str>>>()?;
+        let flag = |name: &str| match object.get(name) {
+            None => Ok(None),
+            Some(Value::Bool(value)) => Ok(Some(*value)),
+            Some(_) => Err(Error::input(format!("{name} must be true or false"))),
+        };
+        let mut unique = HashSet::new();
+        let ids = ids.into_iter().filter_map(|id| Uuid::parse_str(id).ok()).filter(|id| unique.insert(*id)).collect();
+        Ok(Self { ids, read: flag("read")?, saved: flag("saved")? })
+    }
+}
+
+pub struct Notifications {
+    store: Store,
+    defaults: DefaultSettings,
+    base_url: Url,
+}
+
+impl Notifications {
+    pub fn new(db: Db, defaults: DefaultSettings, base_url: Url) -> Self {
+        Self { store: Store::new(db), defaults, base_url }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The channels a user can switch: the Web UI, then one per processor.
+    pub fn channels(&self) -> Vec<String> {
+        vec![WEB_CHANNEL.to_owned()]
+    }
+
+    pub async fn list(&self, user: &EntityRef, query: &ListQuery) -> Result<ListResponse> {
+        let (rows, total_count) = self.store.list(user.as_str(), query).await?;
+        let next_cursor = match (query.limit, query.created_direction(), rows.last()) {
+            (Some(limit), Some(_), Some(last)) if rows.len() as u64 == limit => {
+                Some(Cursor { created: last.created, id: last.id }.encode())
+            }
+            _ => None,
+        };
+        Ok(ListResponse { total_count, notifications: rows.iter().map(Stored::to_wire).collect(), next_cursor })
+    }
+
+    /// One notification the user can see; anything else, including a malformed id, is 404.
+    pub async fn get(&self, user: &EntityRef, id: &str) -> Result<Notification> {
+        let id = Uuid::parse_str(id).map_err(|_| Error::not_found())?;
+        self.store.get(user.as_str(), id).await?.map(|row| row.to_wire()).ok_or_else(Error::not_found)
+    }
+
+    pub async fn status(&self, user: &EntityRef) -> Result<Status> {
+        self.store.status(user.as_str()).await
+    }
+
+    pub async fn topics(&self, user: &EntityRef, filter: &Filter) -> Result<Vec<String>> {
+        self.store.topics(user.as_str(), filter).await
+    }
+
+    pub async fn update(&self, user: &EntityRef, request: &UpdateRequest) -> Result<Vec<Notification>> {
+        let rows = self.store.update(user.as_str(), &request.ids, request.read, request.saved).await?;
+        Ok(rows.iter().map(Stored::to_wire).collect())
+    }
+
+    /// Marks every unread notification matching `filter` read; returns how many changed.
+    pub async fn mark_all_read(&self, user: &EntityRef, filter: &Filter) -> Result<u64> {
+        self.store.mark_all_read(user.as_str(), filter).await
+    }
+
+    /// Sends a notification from `origin`: resolves recipients through the catalog, respects
+    /// each user's Web settings, stores (or updates in place by scope), and returns what was
+    /// stored.
+    pub async fn send(&self, catalog: &Catalog, origin: &str, request: SendRequest) -> Result<Vec<Notification>> {
+        let created = Timestamp::now();
+        let payload = request.payload;
+        let base = |user_ref: Option<String>| NewNotification {
+            id: Uuid::now_v7(),
+            user_ref,
+            origin: origin.to_owned(),
+            scope: payload.scope.clone(),
+            title: payload.title.clone(),
+            description: payload.description.clone(),
+            link: payload.link.clone(),
+            severity: payload.severity,
+            topic: payload.topic.clone(),
+            icon: payload.icon.clone(),
+            metadata: payload.metadata.clone(),
+            created,
+        };
+        let (include, exclude) = match request.recipients {
+            Recipients::Broadcast => {
+                let stored = self.store.upsert_broadcast(&base(None)).await?;
+                return Ok(vec![stored.to_wire()]);
+            }
+            Recipients::Entities { include, exclude } => (include, exclude),
+        };
+        let excluded: HashSet<EntityRef> = exclude.into_iter().collect();
+        let users: Vec<String> =
+            catalog.resolve_recipients(&include, &excluded).into_iter().map(|u| u.as_str().to_owned()).collect();
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let stored_settings = self.store.channel_settings_for(&users, WEB_CHANNEL, origin).await?;
+        let rows: Vec<NewNotification> = users
+            .into_iter()
+            .filter(|user| {
+                let rows = stored_settings.get(user).map(Vec::as_slice).unwrap_or_default();
+                settings::is_enabled(&self.defaults, WEB_CHANNEL, rows, origin, payload.topic.as_deref())
+            })
+            .map(|user| base(Some(user)))
+            .collect();
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let stored = self.store.insert_personal(&rows).await?;
+        Ok(stored.iter().map(Stored::to_wire).collect())
+    }
+
+    pub async fn settings(&self, user: &EntityRef) -> Result<NotificationSettings> {
+        let received = self.store.received_origins(user.as_str()).await?;
+        let rows = self.store.settings(user.as_str()).await?;
+        Ok(settings::effective(&self.channels(), &self.defaults, &received, &rows))
+    }
+
+    /// Replaces the user's settings. Channels must be known ones, spelled exactly.
+    pub async fn save_settings(&self, user: &EntityRef, posted: &NotificationSettings) -> Result<NotificationSettings> {
+        let channels = self.channels();
+        for channel in &posted.channels {
+            if !channels.contains(&channel.id) {
+                return Err(Error::input(format!(
+                    "Invalid channel {:?}; known channels: {}",
+                    channel.id,
+                    channels.join(", ")
+                )));
+            }
+            for origin in &channel.origins {
+                let too_long = origin.id.chars().count() > send::MAX_SHORT_CHARS
+                    || origin.topics.iter().any(|t| t.id.chars().count() > send::MAX_SHORT_CHARS);
+                if too_long {
+                    return Err(Error::input(format!(
+                        "Origin and topic ids are at most {} characters",
+                        send::MAX_SHORT_CHARS
+                    )));
+                }
+            }
+        }
+        self.store.replace_settings(user.as_str(), &settings::rows_from(posted)).await?;
+        self.settings(user).await
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn update_requests_need_ids_and_boolean_flags() {
+        let id = Uuid::now_v7();
+        let request =
+            UpdateRequest::parse(&json!({ "ids": [id.to_string(), "abc", id.to_string()], "read": true })).unwrap();
+        assert_eq!(request, UpdateRequest { ids: vec![id], read: Some(true), saved: None });
+        for bad in
+            [json!({}), json!({ "ids": "x" }), json!({ "ids": [1] }), json!({ "ids": [], "read": "yes" }), json!([])]
+        {
+            assert!(UpdateRequest::parse(&bad).is_err(), "{bad}");
+        }
+    }
+}

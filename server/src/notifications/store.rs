@@ -1,0 +1,836 @@
+//! Storage of notifications, broadcasts and per-user state, on SQLite and PostgreSQL.
+//!
+//! Every read is shaped to touch only what a page needs: lists are merges of two index range
+//! scans (the user's rows, and broadcasts joined with the user's state), counts for the plain
+//! views come from totals kept by triggers, distinct topics are read by skipping through an
+//! index, and substring search goes through a trigram index (FTS5 or pg_trgm).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{
+    model::{Severity, Status, Stored},
+    query::{Cursor, Direction, Filter, ListQuery, SortKey},
+    sql::{Arg, Sql, fts_phrase, like_pattern},
+};
+use crate::{
+    bind_sql_args,
+    db::{Db, Engine},
+    error::Result,
+    timestamp::Timestamp,
+    with_pool,
+};
+
+/// A notification about to be stored (personal when `user_ref` is set, else a broadcast).
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub id: Uuid,
+    pub user_ref: Option<String>,
+    pub origin: String,
+    pub scope: Option<String>,
+    pub title: String,
+    pub description: Option<String>,
+    pub link: Option<String>,
+    pub severity: Severity,
+    pub topic: Option<String>,
+    pub icon: Option<String>,
+    pub metadata: Option<Value>,
+    pub created: Timestamp,
+}
+
+impl NewNotification {
+    /// The row as it is after a plain insert.
+    fn stored(&self) -> Stored {
+        Stored {
+            id: self.id,
+            user_ref: self.user_ref.clone(),
+            origin: self.origin.clone(),
+            scope: self.scope.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            link: self.link.clone(),
+            severity: self.severity.rank(),
+            topic: self.topic.clone(),
+            icon: self.icon.clone(),
+            metadata: self.metadata.clone().map(sqlx::types::Json),
+            created: self.created.micros(),
+            updated: None,
+            read: None,
+            saved: None,
+        }
+    }
+}
+
+/// One stored setting: `topic` is `None` for the origin-level switch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingRow {
+    pub channel: String,
+    pub origin: String,
+    pub topic: Option<String>,
+    pub enabled: bool,
+}
+
+const PERSONAL_COLUMNS: &str = "n.id, n.user_ref, n.origin, n.scope, n.title, n.description, n.link, n.severity, \
+     n.topic, n.icon, n.metadata, n.created, n.updated, n.read, n.saved";
+const BROADCAST_COLUMNS: &str = "b.id, NULL AS user_ref, b.origin, b.scope, b.title, b.description, b.link, \
+     b.severity, b.topic, b.icon, b.metadata, b.created, b.updated, s.read, s.saved";
+const RETURNING: &str = "RETURNING id, user_ref, origin, scope, title, description, link, severity, topic, icon, \
+     metadata, created, updated, read, saved";
+const BROADCAST_RETURNING: &str = "RETURNING id, NULL AS user_ref, origin, scope, title, description, link, \
+     severity, topic, icon, metadata, created, updated, NULL AS read, NULL AS saved";
+
+/// Ids per statement in `IN (…)` lists: far below either engine's parameter limit.
+const ID_CHUNK: usize = 500;
+
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+}
+
+/// Which side of the union a condition is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arm {
+    Personal,
+    Broadcast,
+}
+
+impl Arm {
+    /// The table alias holding read/saved, and the one holding the content.
+    fn aliases(self) -> (&'static str, &'static str) {
+        match self {
+            Arm::Personal => ("n", "n"),
+            Arm::Broadcast => ("s", "b"),
+        }
+    }
+}
+
+impl Store {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.db.engine()
+    }
+
+    // ---- reading --------------------------------------------------------------------------
+
+    /// A page of the user's visible notifications and the total matching the filter.
+    pub async fn list(&self, user: &str, query: &ListQuery) -> Result<(Vec<Stored>, i64)> {
+        if query.limit == Some(0) {
+            return Ok((Vec::new(), self.count(user, &query.filter).await?));
+        }
+        let mut sql = Sql::new(self.engine());
+        let user_arg = sql.arg(Arg::Text(user.to_owned()));
+        let cursor = query.cursor.zip(query.created_direction());
+        self.select_arm(&mut sql, Arm::Personal, &user_arg, &query.filter, cursor);
+        sql.push(" UNION ALL ");
+        self.select_arm(&mut sql, Arm::Broadcast, &user_arg, &query.filter, cursor);
+        sql.push(" ORDER BY ").push(&order_by(&query.order));
+        match (query.limit, query.offset, self.engine()) {
+            (Some(limit), offset, _) => {
+                sql.push_bound(" LIMIT {}", Arg::Int(limit as i64));
+                if let Some(offset) = offset {
+                    sql.push_bound(" OFFSET {}", Arg::Int(offset as i64));
+                }
+            }
+            (None, Some(offset), Engine::Sqlite) => {
+                sql.push_bound(" LIMIT -1 OFFSET {}", Arg::Int(offset as i64));
+            }
+            (None, Some(offset), Engine::Postgres) => {
+                sql.push_bound(" OFFSET {}", Arg::Int(offset as i64));
+            }
+            (None, None, _) => {}
+        }
+        let rows = self.fetch_stored(&sql).await?;
+        let total = self.count(user, &query.filter).await?;
+        Ok((rows, total))
+    }
+
+    /// How many visible notifications match `filter`.
+    pub async fn count(&self, user: &str, filter: &Filter) -> Result<i64> {
+        if filter.is_view_only() {
+            let t = self.totals(user).await?;
+            let derived = match (filter.read, filter.saved) {
+                (None, None) => Some(t.total + t.broadcasts),
+                (Some(false), None) => Some(t.unread + t.broadcasts - t.broadcasts_read),
+                (Some(true), None) => Some(t.total - t.unread + t.broadcasts_read),
+                (None, Some(true)) => Some(t.saved + t.broadcasts_saved),
+                (None, Some(false)) => Some(t.total - t.saved + t.broadcasts - t.broadcasts_saved),
+                _ => None,
+            };
+            if let Some(count) = derived {
+                return Ok(count);
+            }
+        }
+        let mut sql = Sql::new(self.engine());
+        let user_arg = sql.arg(Arg::Text(user.to_owned()));
+        sql.push("SELECT (SELECT count(*) ");
+        self.matching_rows(&mut sql, Arm::Personal, &user_arg, filter, None);
+        sql.push(") + (SELECT count(*) ");
+        self.matching_rows(&mut sql, Arm::Broadcast, &user_arg, filter, None);
+        sql.push(")");
+        self.fetch_i64(&sql).await
+    }
+
+    pub async fn status(&self, user: &str) -> Result<Status> {
+        let t = self.totals(user).await?;
+        Ok(Status {
+            unread: t.unread + t.broadcasts - t.broadcasts_read,
+            read: t.total - t.unread + t.broadcasts_read,
+            saved: t.saved + t.broadcasts_saved,
+        })
+    }
+
+    /// The user's personal totals (kept by triggers) and the broadcast counts.
+    async fn totals(&self, user: &str) -> Result<Totals> {
+        let row: (i64, i64, i64, i64, i64, i64) = with_pool!(
+            &self.db,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT \
+                   coalesce((SELECT total FROM user_stats WHERE user_ref = $1), 0), \
+                   coalesce((SELECT unread FROM user_stats WHERE user_ref = $1), 0), \
+                   coalesce((SELECT saved FROM user_stats WHERE user_ref = $1), 0), \
+                   (SELECT count(*) FROM broadcast), \
+                   (SELECT count(read) FROM broadcast_state WHERE user_ref = $1), \
+                   (SELECT count(saved) FROM broadcast_state WHERE user_ref = $1)",
+                )
+                .bind(user)
+                .fetch_one(pool)
+                .await
+            }
+        )?;
+        Ok(Totals {
+            total: row.0,
+            unread: row.1,
+            saved: row.2,
+            broadcasts: row.3,
+            broadcasts_read: row.4,
+            broadcasts_saved: row.5,
+        })
+    }
+
+    /// One visible notification, or `None` (unknown and not-yours look the same).
+    pub async fn get(&self, user: &str, id: Uuid) -> Result<Option<Stored>> {
+        let mut rows = self.visible_by_ids(user, &[id]).await?;
+        Ok(rows.pop())
+    }
+
+    /// Distinct topics of the visible notifications matching `filter`, ascending.
+    pub async fn topics(&self, user: &str, filter: &Filter) -> Result<Vec<String>> {
+        let plain = filter.is_view_only() && filter.saved.is_none() && filter.read != Some(true);
+        let mut topics: Vec<String> = if plain {
+            // Skip through the topic index: one seek per distinct topic, however many rows.
+            let unread = if filter.read == Some(false) { " AND read IS NULL" } else { "" };
+            let personal = format!(
+                "WITH RECURSIVE t(topic) AS ( \
+                   SELECT (SELECT min(topic) FROM notification WHERE user_ref = $1 AND topic >= ''{unread}) \
+                   UNION ALL \
+                   SELECT (SELECT min(topic) FROM notification WHERE user_ref = $1 AND topic > t.topic{unread}) \
+                   FROM t WHERE t.topic IS NOT NULL \
+                 ) SELECT topic FROM t WHERE topic IS NOT NULL"
+            );
+            let broadcast_unread = if filter.read == Some(false) { " AND s.read IS NULL" } else { "" };
+            let broadcasts = format!(
+                "SELECT DISTINCT b.topic FROM broadcast b \
+                 LEFT JOIN broadcast_state s ON s.user_ref = $1 AND s.broadcast_id = b.id \
+                 WHERE b.topic IS NOT NULL{broadcast_unread}"
+            );
+            let mut topics = self.fetch_strings(&personal, user).await?;
+            topics.extend(self.fetch_strings(&broadcasts, user).await?);
+            topics
+        } else {
+            let mut sql = Sql::new(self.engine());
+            let user_arg = sql.arg(Arg::Text(user.to_owned()));
+            sql.push("SELECT DISTINCT n.topic ");
+            self.matching_rows(&mut sql, Arm::Personal, &user_arg, filter, None);
+            sql.push(" AND n.topic IS NOT NULL UNION SELECT DISTINCT b.topic ");
+            self.matching_rows(&mut sql, Arm::Broadcast, &user_arg, filter, None);
+            sql.push(" AND b.topic IS NOT NULL");
+            with_pool!(
+                &self.db,
+                read | pool | {
+                    bind_sql_args!(sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                        .fetch_all(pool)
+                        .await
+                }
+            )?
+        };
+        topics.sort();
+        topics.dedup();
+        Ok(topics)
+    }
+
+    /// Visible notifications with these ids, newest first.
+    pub async fn visible_by_ids(&self, user: &str, ids: &[Uuid]) -> Result<Vec<Stored>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ID_CHUNK) {
+            let mut sql = Sql::new(self.engine());
+            let user_arg = sql.arg(Arg::Text(user.to_owned()));
+            let list = id_list(&mut sql, chunk);
+            sql.push(&format!(
+                "SELECT {PERSONAL_COLUMNS} FROM notification n WHERE n.user_ref = {user_arg} AND n.id IN ({list}) \
+                 UNION ALL \
+                 SELECT {BROADCAST_COLUMNS} FROM broadcast b \
+                 LEFT JOIN broadcast_state s ON s.user_ref = {user_arg} AND s.broadcast_id = b.id \
+                 WHERE b.id IN ({list})"
+            ));
+            found.extend(self.fetch_stored(&sql).await?);
+        }
+        found.sort_by_key(|row| std::cmp::Reverse((row.created, row.id)));
+        Ok(found)
+    }
+
+    // ---- changing state ---------------------------------------------------------------------
+
+    /// Marks the user's notifications (personal or broadcast) read/unread and saved/unsaved.
+    /// Only the flags given change; ids the user cannot see are ignored. Returns the visible
+    /// notifications with those ids, after the change.
+    pub async fn update(
+        &self,
+        user: &str,
+        ids: &[Uuid],
+        read: Option<bool>,
+        saved: Option<bool>,
+    ) -> Result<Vec<Stored>> {
+        let now = Timestamp::now().micros();
+        for chunk in ids.chunks(ID_CHUNK) {
+            let mut statements = Vec::new();
+            for (column, value) in [("read", read), ("saved", saved)] {
+                let Some(on) = value else { continue };
+                let mut personal = Sql::new(self.engine());
+                let user_arg = personal.arg(Arg::Text(user.to_owned()));
+                let list = id_list(&mut personal, chunk);
+                let mut broadcast = Sql::new(self.engine());
+                let b_user = broadcast.arg(Arg::Text(user.to_owned()));
+                let b_list = id_list(&mut broadcast, chunk);
+                if on {
+                    let stamp = personal.arg(Arg::Int(now));
+                    personal.push(&format!(
+                        "UPDATE notification SET {column} = {stamp} \
+                         WHERE user_ref = {user_arg} AND {column} IS NULL AND id IN ({list})"
+                    ));
+                    let b_stamp = broadcast.arg(Arg::Int(now));
+                    // Only the flag that was sent changes (upstream also overwrote the other one).
+                    broadcast.push(&format!(
+                        "INSERT INTO broadcast_state (user_ref, broadcast_id, {column}) \
+                         SELECT {b_user}, id, {b_stamp} FROM broadcast WHERE id IN ({b_list}) \
+                         ON CONFLICT (user_ref, broadcast_id) DO UPDATE \
+                         SET {column} = coalesce(broadcast_state.{column}, excluded.{column})"
+                    ));
+                } else {
+                    personal.push(&format!(
+                        "UPDATE notification SET {column} = NULL \
+                         WHERE user_ref = {user_arg} AND {column} IS NOT NULL AND id IN ({list})"
+                    ));
+                    broadcast.push(&format!(
+                        "UPDATE broadcast_state SET {column} = NULL \
+                         WHERE user_ref = {b_user} AND {column} IS NOT NULL AND broadcast_id IN ({b_list})"
+                    ));
+                }
+                statements.push(personal);
+                statements.push(broadcast);
+            }
+            self.execute_all(&statements).await?;
+        }
+        self.visible_by_ids(user, ids).await
+    }
+
+    /// Marks every unread notification matching `filter` read, in two statements whatever
+    /// their number. Returns the ids of personal ones and how many broadcasts changed.
+    pub async fn mark_all_read(&self, user: &str, filter: &Filter) -> Result<u64> {
+        let filter = Filter { read: Some(false), ..filter.clone() };
+        let now = Timestamp::now().micros();
+
+        let mut personal = Sql::new(self.engine());
+        let user_arg = personal.arg(Arg::Text(user.to_owned()));
+        let stamp = personal.arg(Arg::Int(now));
+        personal.push(&format!("UPDATE notification SET read = {stamp} WHERE seq IN (SELECT n.seq "));
+        self.matching_rows(&mut personal, Arm::Personal, &user_arg, &filter, None);
+        personal.push(")");
+
+        let mut broadcast = Sql::new(self.engine());
+        let b_user = broadcast.arg(Arg::Text(user.to_owned()));
+        let b_stamp = broadcast.arg(Arg::Int(now));
+        broadcast.push(&format!(
+            "INSERT INTO broadcast_state (user_ref, broadcast_id, read) SELECT {b_user}, b.id, {b_stamp} "
+        ));
+        self.matching_rows(&mut broadcast, Arm::Broadcast, &b_user, &filter, None);
+        broadcast.push(" ON CONFLICT (user_ref, broadcast_id) DO UPDATE SET read = excluded.read");
+
+        self.execute_all(&[personal, broadcast]).await
+    }
+
+    /// Stores personal notifications in one transaction. A scoped one replaces the user's
+    /// existing notification with the same (origin, scope) in place: same id, new content,
+    /// unread again. The unique index makes that atomic under concurrent sends.
+    pub async fn insert_personal(&self, rows: &[NewNotification]) -> Result<Vec<Stored>> {
+        let upsert = format!(
+            "INSERT INTO notification (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (user_ref, origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
+               title = excluded.title, description = excluded.description, link = excluded.link, \
+               severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
+               metadata = excluded.metadata, updated = excluded.created, read = NULL \
+             {RETURNING}"
+        );
+        let insert = "INSERT INTO notification (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+        let stored = with_pool!(
+            &self.db,
+            write | pool | {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let mut stored = Vec::with_capacity(rows.len());
+                    for row in rows {
+                        let metadata = row.metadata.clone().map(sqlx::types::Json);
+                        if row.scope.is_some() {
+                            let result: Stored = sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str()))
+                                .bind(row.id)
+                                .bind(row.user_ref.as_deref())
+                                .bind(&row.origin)
+                                .bind(row.scope.as_deref())
+                                .bind(&row.title)
+                                .bind(row.description.as_deref())
+                                .bind(row.link.as_deref())
+                                .bind(row.severity.rank())
+                                .bind(row.topic.as_deref())
+                                .bind(row.icon.as_deref())
+                                .bind(metadata)
+                                .bind(row.created.micros())
+                                .fetch_one(&mut *tx)
+                                .await?;
+                            stored.push(result);
+                        } else {
+                            sqlx::query(insert)
+                                .bind(row.id)
+                                .bind(row.user_ref.as_deref())
+                                .bind(&row.origin)
+                                .bind(row.scope.as_deref())
+                                .bind(&row.title)
+                                .bind(row.description.as_deref())
+                                .bind(row.link.as_deref())
+                                .bind(row.severity.rank())
+                                .bind(row.topic.as_deref())
+                                .bind(row.icon.as_deref())
+                                .bind(metadata)
+                                .bind(row.created.micros())
+                                .execute(&mut *tx)
+                                .await?;
+                            stored.push(row.stored());
+                        }
+                    }
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(stored)
+                }
+                .await
+            }
+        )?;
+        Ok(stored)
+    }
+
+    /// Stores a broadcast; a scoped one replaces the origin's broadcast with that scope and
+    /// becomes unread again for everybody.
+    pub async fn upsert_broadcast(&self, row: &NewNotification) -> Result<Stored> {
+        let statement = format!(
+            "INSERT INTO broadcast (id, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
+               title = excluded.title, description = excluded.description, link = excluded.link, \
+               severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
+               metadata = excluded.metadata, updated = excluded.created \
+             {BROADCAST_RETURNING}"
+        );
+        let stored = with_pool!(
+            &self.db,
+            write | pool | {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let stored: Stored = sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
+                        .bind(row.id)
+                        .bind(&row.origin)
+                        .bind(row.scope.as_deref())
+                        .bind(&row.title)
+                        .bind(row.description.as_deref())
+                        .bind(row.link.as_deref())
+                        .bind(row.severity.rank())
+                        .bind(row.topic.as_deref())
+                        .bind(row.icon.as_deref())
+                        .bind(row.metadata.clone().map(sqlx::types::Json))
+                        .bind(row.created.micros())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if stored.updated.is_some() {
+                        sqlx::query("UPDATE broadcast_state SET read = NULL WHERE broadcast_id = $1")
+                            .bind(stored.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(stored)
+                }
+                .await
+            }
+        )?;
+        Ok(stored)
+    }
+
+    /// Deletes notifications and broadcasts last touched at or before `cutoff`, in batches so
+    /// no transaction holds the database for long. Returns how many went.
+    pub async fn delete_older_than(&self, cutoff: Timestamp) -> Result<u64> {
+        let mut deleted = 0;
+        for table in ["notification", "broadcast"] {
+            let statement = format!(
+                "DELETE FROM {table} WHERE seq IN \
+                 (SELECT seq FROM {table} WHERE coalesce(updated, created) <= $1 LIMIT 5000)"
+            );
+            loop {
+                let done = with_pool!(
+                    &self.db,
+                    write | pool | {
+                        sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
+                            .bind(cutoff.micros())
+                            .execute(pool)
+                            .await
+                            .map(|r| r.rows_affected())
+                    }
+                )?;
+                deleted += done;
+                if done < 5000 {
+                    break;
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
+    // ---- settings -------------------------------------------------------------------------
+
+    pub async fn settings(&self, user: &str) -> Result<Vec<SettingRow>> {
+        let rows: Vec<(String, String, String, bool)> = with_pool!(
+            &self.db,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT channel, origin, topic, enabled FROM user_setting WHERE user_ref = $1 \
+                 ORDER BY channel, origin, topic",
+                )
+                .bind(user)
+                .fetch_all(pool)
+                .await
+            }
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(channel, origin, topic, enabled)| SettingRow {
+                channel,
+                origin,
+                topic: (!topic.is_empty()).then_some(topic),
+                enabled,
+            })
+            .collect())
+    }
+
+    /// Replaces all of the user's settings with `rows`, atomically.
+    pub async fn replace_settings(&self, user: &str, rows: &[SettingRow]) -> Result<()> {
+        with_pool!(
+            &self.db,
+            write
+                | pool
+                | {
+                    async {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DELETE FROM user_setting WHERE user_ref = $1").bind(user).execute(&mut *tx).await?;
+                for row in rows {
+                    sqlx::query(
+                        "INSERT INTO user_setting (user_ref, channel, origin, topic, enabled) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (user_ref, channel, origin, topic) DO UPDATE SET enabled = excluded.enabled",
+                    )
+                    .bind(user)
+                    .bind(&row.channel)
+                    .bind(&row.origin)
+                    .bind(row.topic.as_deref().unwrap_or(""))
+                    .bind(row.enabled)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await
+            }
+            .await
+                }
+        )?;
+        Ok(())
+    }
+
+    /// For a send: each user's stored settings on `channel` for `origin`, as
+    /// (topic or `None` for the origin switch, enabled).
+    pub async fn channel_settings_for(
+        &self,
+        users: &[String],
+        channel: &str,
+        origin: &str,
+    ) -> Result<HashMap<String, Vec<(Option<String>, bool)>>> {
+        let mut found: HashMap<String, Vec<(Option<String>, bool)>> = HashMap::new();
+        for chunk in users.chunks(ID_CHUNK) {
+            let mut sql = Sql::new(self.engine());
+            let channel_arg = sql.arg(Arg::Text(channel.to_owned()));
+            let origin_arg = sql.arg(Arg::Text(origin.to_owned()));
+            let list: Vec<String> = chunk.iter().map(|u| sql.arg(Arg::Text(u.clone()))).collect();
+            sql.push(&format!(
+                "SELECT user_ref, topic, enabled FROM user_setting \
+                 WHERE channel = {channel_arg} AND origin = {origin_arg} AND user_ref IN ({})",
+                list.join(", ")
+            ));
+            let rows: Vec<(String, String, bool)> = with_pool!(
+                &self.db,
+                read | pool | {
+                    bind_sql_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                        .fetch_all(pool)
+                        .await
+                }
+            )?;
+            for (user, topic, enabled) in rows {
+                found.entry(user).or_default().push(((!topic.is_empty()).then_some(topic), enabled));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Origins of the user's personal notifications, and their (origin, topic) pairs.
+    pub async fn received_origins(&self, user: &str) -> Result<Vec<(String, Vec<String>)>> {
+        let origins = self
+            .fetch_strings(
+                "WITH RECURSIVE o(origin) AS ( \
+                   SELECT (SELECT min(origin) FROM notification WHERE user_ref = $1) \
+                   UNION ALL \
+                   SELECT (SELECT min(origin) FROM notification WHERE user_ref = $1 AND origin > o.origin) \
+                   FROM o WHERE o.origin IS NOT NULL \
+                 ) SELECT origin FROM o WHERE origin IS NOT NULL",
+                user,
+            )
+            .await?;
+        let mut result = Vec::with_capacity(origins.len());
+        for origin in origins {
+            let topics: Vec<String> = with_pool!(
+                &self.db,
+                read | pool
+                    | {
+                        sqlx::query_scalar(
+                    "WITH RECURSIVE t(topic) AS ( \
+                       SELECT (SELECT min(topic) FROM notification WHERE user_ref = $1 AND origin = $2 AND topic >= '') \
+                       UNION ALL \
+                       SELECT (SELECT min(topic) FROM notification WHERE user_ref = $1 AND origin = $2 AND topic > t.topic) \
+                       FROM t WHERE t.topic IS NOT NULL \
+                     ) SELECT topic FROM t WHERE topic IS NOT NULL",
+                )
+                .bind(user)
+                .bind(&origin)
+                .fetch_all(pool)
+                .await
+                    }
+            )?;
+            result.push((origin, topics));
+        }
+        Ok(result)
+    }
+
+    // ---- SQL assembly -----------------------------------------------------------------------
+
+    /// `SELECT <columns> FROM … WHERE …` for one arm of the visible-notifications union.
+    fn select_arm(
+        &self,
+        sql: &mut Sql,
+        arm: Arm,
+        user_arg: &str,
+        filter: &Filter,
+        cursor: Option<(Cursor, Direction)>,
+    ) {
+        sql.push("SELECT ").push(if arm == Arm::Personal { PERSONAL_COLUMNS } else { BROADCAST_COLUMNS }).push(" ");
+        self.matching_rows(sql, arm, user_arg, filter, cursor);
+    }
+
+    /// `FROM … WHERE …` selecting the visible rows of one arm that match `filter`.
+    fn matching_rows(
+        &self,
+        sql: &mut Sql,
+        arm: Arm,
+        user_arg: &str,
+        filter: &Filter,
+        cursor: Option<(Cursor, Direction)>,
+    ) {
+        let engine = self.engine();
+        let search = filter.search.as_deref();
+        // SQLite finds substrings of three or more characters through the FTS5 trigram index;
+        // shorter ones (which that index cannot serve) fall back to LIKE.
+        let fts = arm == Arm::Personal && engine == Engine::Sqlite && search.is_some_and(|s| s.chars().count() >= 3);
+        match arm {
+            Arm::Personal if fts => {
+                sql.push(
+                    "FROM notification_text CROSS JOIN notification n ON n.seq = notification_text.rowid \
+                     WHERE notification_text MATCH ",
+                );
+                let phrase = sql.arg(Arg::Text(fts_phrase(search.unwrap_or_default())));
+                sql.push(&phrase).push(" AND n.user_ref = ").push(user_arg);
+            }
+            Arm::Personal => {
+                sql.push("FROM notification n WHERE n.user_ref = ").push(user_arg);
+            }
+            Arm::Broadcast => {
+                sql.push("FROM broadcast b LEFT JOIN broadcast_state s ON s.user_ref = ")
+                    .push(user_arg)
+                    .push(" AND s.broadcast_id = b.id WHERE TRUE");
+            }
+        }
+        let (state, content) = arm.aliases();
+        for (column, value) in [("read", filter.read), ("saved", filter.saved)] {
+            match value {
+                Some(true) => sql.push(&format!(" AND {state}.{column} IS NOT NULL")),
+                Some(false) => sql.push(&format!(" AND {state}.{column} IS NULL")),
+                None => sql,
+            };
+        }
+        if let Some(topic) = &filter.topic {
+            sql.push_bound(&format!(" AND {content}.topic = {{}}"), Arg::Text(topic.clone()));
+        }
+        if let Some(after) = filter.created_after {
+            sql.push_bound(&format!(" AND {content}.created >= {{}}"), Arg::Int(after.micros()));
+        }
+        if let Some(rank) = filter.severity_rank() {
+            sql.push_bound(&format!(" AND {content}.severity <= {{}}"), Arg::Int(i64::from(rank)));
+        }
+        if let Some(text) = search.filter(|_| !fts) {
+            let like = if engine == Engine::Postgres { "ILIKE" } else { "LIKE" };
+            let pattern = sql.arg(Arg::Text(like_pattern(text)));
+            sql.push(&format!(
+                " AND ({content}.title {like} {pattern} ESCAPE '\\' OR {content}.description {like} {pattern} ESCAPE '\\')"
+            ));
+        }
+        if let Some((cursor, direction)) = cursor {
+            let created = sql.arg(Arg::Int(cursor.created));
+            let id = sql.arg(Arg::Id(cursor.id));
+            let op = if direction == Direction::Desc { "<" } else { ">" };
+            sql.push(&format!(" AND ({content}.created, {content}.id) {op} ({created}, {id})"));
+        }
+    }
+
+    async fn fetch_stored(&self, sql: &Sql) -> Result<Vec<Stored>> {
+        let rows = with_pool!(
+            &self.db,
+            read | pool | {
+                bind_sql_args!(sqlx::query_as::<_, Stored>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                    .fetch_all(pool)
+                    .await
+            }
+        )?;
+        Ok(rows)
+    }
+
+    async fn fetch_i64(&self, sql: &Sql) -> Result<i64> {
+        let value = with_pool!(
+            &self.db,
+            read | pool | {
+                bind_sql_args!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                    .fetch_one(pool)
+                    .await
+            }
+        )?;
+        Ok(value)
+    }
+
+    async fn fetch_strings(&self, statement: &str, user: &str) -> Result<Vec<String>> {
+        let values = with_pool!(
+            &self.db,
+            read | pool | {
+                sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(statement.to_owned()))
+                    .bind(user)
+                    .fetch_all(pool)
+                    .await
+            }
+        )?;
+        Ok(values)
+    }
+
+    /// Runs statements in one transaction; returns the rows they changed.
+    async fn execute_all(&self, statements: &[Sql]) -> Result<u64> {
+        let changed = with_pool!(
+            &self.db,
+            write | pool | {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let mut changed = 0;
+                    for sql in statements {
+                        changed += bind_sql_args!(sqlx::query(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                    }
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(changed)
+                }
+                .await
+            }
+        )?;
+        Ok(changed)
+    }
+}
+
+struct Totals {
+    total: i64,
+    unread: i64,
+    saved: i64,
+    broadcasts: i64,
+    broadcasts_read: i64,
+    broadcasts_saved: i64,
+}
+
+/// Binds each id and returns the comma-separated placeholders.
+fn id_list(sql: &mut Sql, ids: &[Uuid]) -> String {
+    ids.iter().map(|id| sql.arg(Arg::Id(*id))).collect::<Vec<_>>().join(", ")
+}
+
+/// `ORDER BY` terms for the union; ties always fall back to newest first, so pages are stable.
+fn order_by(order: &[(SortKey, Direction)]) -> String {
+    let mut terms: Vec<String> = order
+        .iter()
+        .map(|(key, direction)| {
+            let (column, nullable) = match key {
+                SortKey::Created => ("created", false),
+                SortKey::Updated => ("updated", true),
+                SortKey::Topic => ("topic", true),
+                SortKey::Origin => ("origin", false),
+                SortKey::Title => ("title", false),
+                SortKey::Severity => ("severity", false),
+                SortKey::Read => ("read", true),
+                SortKey::Saved => ("saved", true),
+            };
+            // Severity is stored as a rank (1 = critical), so "ascending severity" is descending rank.
+            let ascending = (*direction == Direction::Asc) != (*key == SortKey::Severity);
+            let direction = if ascending { "ASC" } else { "DESC" };
+            let nulls = if nullable { " NULLS LAST" } else { "" };
+            format!("{column} {direction}{nulls}")
+        })
+        .collect();
+    let created_direction = order.iter().find(|(key, _)| *key == SortKey::Created).map(|(_, d)| *d);
+    if created_direction.is_none() {
+        terms.push("created DESC".into());
+    }
+    let id_direction = if created_direction == Some(Direction::Asc) { "ASC" } else { "DESC" };
+    terms.push(format!("id {id_direction}"));
+    terms.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_order_is_newest_first_with_a_tie_break() {
+        assert_eq!(order_by(&[]), "created DESC, id DESC");
+        assert_eq!(order_by(&[(SortKey::Created, Direction::Desc)]), "created DESC, id DESC");
+        assert_eq!(order_by(&[(SortKey::Created, Direction::Asc)]), "created ASC, id ASC");
+        assert_eq!(order_by(&[(SortKey::Topic, Direction::Asc)]), "topic ASC NULLS LAST, created DESC, id DESC");
+        assert_eq!(order_by(&[(SortKey::Severity, Direction::Desc)]), "severity ASC, created DESC, id DESC");
+    }
+}

@@ -1,0 +1,422 @@
+//! Reading and changing notifications as a user (contract §9.2, §9.5 and the fixes).
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Engine, SERVICE_TOKEN, TestApp, expect_error};
+
+const LIST: &str = "/api/notifications/notifications";
+const UPDATE: &str = "/api/notifications/notifications/update";
+
+on_both_engines!(
+    the_list_holds_own_notifications_and_broadcasts_newest_first_with_nulls,
+    other_users_notifications_are_invisible_and_unknown_ids_are_404,
+    read_filters_treat_unread_broadcasts_as_unread,
+    broadcast_state_is_per_user,
+    search_is_case_insensitive_literal_and_covers_broadcasts,
+    created_after_and_topic_filter,
+    minimum_severity_includes_everything_more_severe,
+    offset_and_limit_page_through,
+    sorting_by_created_topic_and_origin,
+    status_counts_read_unread_and_saved_per_user,
+    topics_are_distinct_and_follow_the_filters,
+    updates_change_only_the_flags_sent,
+    mark_all_read_works_on_the_server_with_filters,
+    cursor_pages_are_stable_while_notifications_arrive,
+    bad_query_parameters_are_bad_requests,
+    the_openapi_document_needs_credentials,
+    deprecated_aliases_behave_like_the_current_routes,
+);
+
+async fn the_list_holds_own_notifications_and_broadcasts_newest_first_with_nulls(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.broadcast(json!({ "title": "Broadcast", "severity": "high" })).await;
+    app.send_to("user:default/alice", "Personal").await;
+    let alice = app.sign_in("user:default/alice").await;
+    let list = app.get_json(&alice, LIST).await;
+    assert_eq!(list["totalCount"], 2);
+    let [personal, broadcast] = list["notifications"].as_array().unwrap().as_slice() else { panic!("two") };
+    assert_eq!(personal["payload"]["title"], "Personal");
+    assert_eq!(personal["user"], "user:default/alice");
+    for key in ["read", "saved", "updated"] {
+        assert_eq!(personal[key], Value::Null, "{key}");
+    }
+    for key in ["description", "icon", "link", "scope", "topic"] {
+        assert_eq!(personal["payload"][key], Value::Null, "{key}");
+    }
+    assert_eq!(broadcast["payload"]["title"], "Broadcast");
+    assert_eq!(broadcast["payload"]["severity"], "high");
+    assert_eq!(broadcast["user"], Value::Null);
+    let created = personal["created"].as_str().unwrap();
+    assert!(created.len() == 24 && created.ends_with('Z'), "ISO 8601 with milliseconds: {created}");
+}
+
+async fn other_users_notifications_are_invisible_and_unknown_ids_are_404(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let bobs = app.send_to("user:default/bob", "for Bob").await;
+    let alice = app.sign_in("user:default/alice").await;
+    assert_eq!(app.get_json(&alice, LIST).await["totalCount"], 0);
+    for path in [
+        format!("{LIST}/{bobs}"),
+        format!("/api/notifications/{bobs}"),
+        format!("{LIST}/{}", uuid::Uuid::now_v7()),
+        format!("{LIST}/not-a-uuid"),
+        "/api/notifications/update".into(),
+        format!("{LIST}/update"),
+    ] {
+        expect_error(app.get_as(&alice, &path).send().await.unwrap(), 404, "NotFoundError").await;
+    }
+    // Updating someone else's notification changes nothing and reveals nothing.
+    let updated = app.post_json(&alice, UPDATE, json!({ "ids": [bobs], "read": true })).await;
+    assert_eq!(updated, json!([]));
+    let bob = app.sign_in("user:default/bob").await;
+    assert_eq!(app.get_json(&bob, &format!("{LIST}/{bobs}")).await["read"], Value::Null);
+}
+
+async fn read_filters_treat_unread_broadcasts_as_unread(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let read_one = app.send_to("user:default/alice", "read").await;
+    app.send_to("user:default/alice", "unread").await;
+    app.broadcast(json!({ "title": "unread broadcast" })).await;
+    let alice = app.sign_in("user:default/alice").await;
+    app.post_json(&alice, UPDATE, json!({ "ids": [read_one], "read": true })).await;
+
+    let titles = |list: &Value| -> Vec<String> {
+        list["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["payload"]["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let unread = app.get_json(&alice, &format!("{LIST}?read=false")).await;
+    assert_eq!(titles(&unread), ["unread broadcast", "unread"]);
+    assert_eq!(unread["totalCount"], 2);
+    let read = app.get_json(&alice, &format!("{LIST}?read=true")).await;
+    assert_eq!(titles(&read), ["read"]);
+    assert_eq!(read["totalCount"], 1);
+    assert_eq!(app.get_json(&alice, LIST).await["totalCount"], 3);
+}
+
+async fn broadcast_state_is_per_user(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let id = app.broadcast(json!({ "title": "Everyone" })).await;
+    let alice = app.sign_in("user:default/alice").await;
+    let bob = app.sign_in("user:default/bob").await;
+    app.post_json(&alice, UPDATE, json!({ "ids": [id], "read": true, "saved": true })).await;
+
+    let for_bob = app.get_json(&bob, &format!("{LIST}?read=false")).await;
+    assert_eq!(for_bob["totalCount"], 1, "Alice's read does not hide it from Bob");
+    assert_eq!(for_bob["notifications"][0]["read"], Value::Null);
+    assert_eq!(for_bob["notifications"][0]["saved"], Value::Null);
+    let for_alice = app.get_json(&alice, &format!("{LIST}/{id}")).await;
+    assert!(for_alice["read"].is_string() && for_alice["saved"].is_string());
+
+    app.post_json(&bob, UPDATE, json!({ "ids": [id], "read": true })).await;
+    assert_eq!(app.get_json(&bob, &format!("{LIST}?read=true")).await["totalCount"], 1);
+    assert_eq!(app.get_json(&alice, &format!("{LIST}?read=true")).await["totalCount"], 1);
+}
+
+async fn search_is_case_insensitive_literal_and_covers_broadcasts(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.send_to("user:default/alice", "Please FIND ME now").await;
+    app.send(json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" },
+                     "payload": { "title": "other", "description": "you can find me here" } }))
+        .await;
+    app.send_to("user:default/alice", "50% off_sale").await;
+    app.send_to("user:default/alice", "500 offXsale").await;
+    app.send_to("user:default/bob", "find me, Bob").await;
+    app.broadcast(json!({ "title": "Broadcast: Find Me too" })).await;
+    let alice = app.sign_in("user:default/alice").await;
+
+    let count = |search: &str| {
+        let path =
+            format!("{LIST}?search={}", url::form_urlencoded::byte_serialize(search.as_bytes()).collect::<String>());
+        let app = &app;
+        let alice = alice.clone();
+        async move { app.get_json(&alice, &path).await["totalCount"].as_i64().unwrap() }
+    };
+    assert_eq!(count("find me").await, 3, "title, description and broadcast; not Bob's");
+    assert_eq!(count("FIND").await, 3);
+    assert_eq!(count("50%").await, 1, "% is a literal");
+    assert_eq!(count("f_s").await, 1, "_ is a literal");
+    assert_eq!(count("%").await, 1);
+    assert_eq!(count("me").await, 3, "short terms work too");
+    assert_eq!(count("nothing like this").await, 0);
+}
+
+async fn created_after_and_topic_filter(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.send(json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" }, "payload": { "title": "a", "topic": "builds" } })).await;
+    app.send(json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" }, "payload": { "title": "b", "topic": "builds-old" } })).await;
+    let alice = app.sign_in("user:default/alice").await;
+    let list = app.get_json(&alice, &format!("{LIST}?topic=builds")).await;
+    assert_eq!(list["totalCount"], 1, "topic is an exact match");
+    assert_eq!(list["notifications"][0]["payload"]["title"], "a");
+
+    let created = list["notifications"][0]["created"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.get_json(&alice, &format!("{LIST}?createdAfter={created}")).await["totalCount"].as_i64().unwrap() >= 1,
+        true
+    );
+    let future = "2999-01-01T00:00:00.000Z";
+    assert_eq!(app.get_json(&alice, &format!("{LIST}?createdAfter={future}")).await["totalCount"], 0);
+    assert_eq!(app.get_json(&alice, &format!("{LIST}?createdAfter=2000-01-01")).await["totalCount"], 2);
+}
+
+async fn minimum_severity_includes_everything_more_severe(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    for severity in [Some("normal"), None, Some("critical"), Some("high"), Some("low")] {
+        let mut payload = json!({ "title": format!("{severity:?}") });
+        if let Some(severity) = severity {
+            payload["severity"] = json!(severity);
+        }
+        app.send(json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" }, "payload": payload }))
+            .await;
+    }
+    let alice = app.sign_in("user:default/alice").await;
+    for (minimum, expected) in [("normal", 4), ("critical", 1), ("high", 2), ("low", 5)] {
+        let list = app.get_json(&alice, &format!("{LIST}?minimumSeverity={minimum}")).await;
+        assert_eq!(list["totalCount"], expected, "{minimum}");
+        assert_eq!(list["notifications"].as_array().unwrap().len(), expected, "{minimum}");
+    }
+}
+
+async fn offset_and_limit_page_through(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    for i in 0..7 {
+        app.send_to("user:default/alice", &format!("n{i}")).await;
+    }
+    let alice = app.sign_in("user:default/alice").await;
+    let titles = |list: Value| -> Vec<String> {
+        list["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["payload"]["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(titles(app.get_json(&alice, LIST).await).len(), 7, "no limit: everything");
+    assert_eq!(titles(app.get_json(&alice, &format!("{LIST}?limit=3&offset=0")).await), ["n6", "n5", "n4"]);
+    assert_eq!(titles(app.get_json(&alice, &format!("{LIST}?limit=3&offset=3")).await), ["n3", "n2", "n1"]);
+    assert_eq!(titles(app.get_json(&alice, &format!("{LIST}?offset=6")).await), ["n0"]);
+    let empty = app.get_json(&alice, &format!("{LIST}?limit=0")).await;
+    assert_eq!(empty["notifications"], json!([]));
+    assert_eq!(empty["totalCount"], 7);
+}
+
+async fn sorting_by_created_topic_and_origin(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    for (title, topic) in [("first", Some("b")), ("second", None), ("third", Some("a"))] {
+        let mut payload = json!({ "title": title });
+        if let Some(topic) = topic {
+            payload["topic"] = json!(topic);
+        }
+        app.send(json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" }, "payload": payload }))
+            .await;
+    }
+    let alice = app.sign_in("user:default/alice").await;
+    let titles = |list: Value| -> Vec<String> {
+        list["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["payload"]["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        titles(app.get_json(&alice, &format!("{LIST}?orderField=created,asc")).await),
+        ["first", "second", "third"]
+    );
+    assert_eq!(
+        titles(app.get_json(&alice, &format!("{LIST}?orderField=created,desc")).await),
+        ["third", "second", "first"]
+    );
+    assert_eq!(
+        titles(app.get_json(&alice, &format!("{LIST}?orderField=topic,asc")).await),
+        ["third", "first", "second"]
+    );
+    assert_eq!(
+        titles(app.get_json(&alice, &format!("{LIST}?orderField=topic,desc")).await),
+        ["first", "third", "second"]
+    );
+    assert_eq!(titles(app.get_json(&alice, &format!("{LIST}?orderField=origin,asc&limit=2&offset=0")).await).len(), 2);
+    assert_eq!(titles(app.get_json(&alice, &format!("{LIST}?orderField=origin,desc&limit=2&offset=2")).await).len(), 1);
+}
+
+async fn status_counts_read_unread_and_saved_per_user(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let personal_read = app.send_to("user:default/alice", "a").await;
+    app.send_to("user:default/alice", "b").await;
+    let broadcast_read = app.broadcast(json!({ "title": "c" })).await;
+    app.broadcast(json!({ "title": "d" })).await;
+    app.send_to("user:default/bob", "for bob").await;
+    let alice = app.sign_in("user:default/alice").await;
+    app.post_json(&alice, UPDATE, json!({ "ids": [personal_read, broadcast_read], "read": true })).await;
+    app.post_json(&alice, UPDATE, json!({ "ids": [broadcast_read], "saved": true })).await;
+    let status = app.get_json(&alice, "/api/notifications/status").await;
+    assert_eq!(status, json!({ "unread": 2, "read": 2, "saved": 1 }));
+    let bob = app.sign_in("user:default/bob").await;
+    assert_eq!(app.get_json(&bob, "/api/notifications/status").await, json!({ "unread": 3, "read": 0, "saved": 0 }));
+}
+
+async fn topics_are_distinct_and_follow_the_filters(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let send = |title: &str, topic: Option<&str>, severity: &str| {
+        let mut payload = json!({ "title": title, "severity": severity });
+        if let Some(topic) = topic {
+            payload["topic"] = json!(topic);
+        }
+        json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" }, "payload": payload })
+    };
+    let read_id = app.send(send("deploy done", Some("deploys"), "low")).await[0]["id"].as_str().unwrap().to_owned();
+    app.send(send("build broke", Some("builds"), "critical")).await;
+    app.send(send("build broke again", Some("builds"), "high")).await;
+    app.send(send("no topic", None, "normal")).await;
+    app.send(json!({ "recipients": { "type": "entity", "entityRef": "user:default/bob" }, "payload": { "title": "x", "topic": "bobs" } })).await;
+    app.broadcast(json!({ "title": "maintenance", "topic": "ops" })).await;
+    let alice = app.sign_in("user:default/alice").await;
+    app.post_json(&alice, UPDATE, json!({ "ids": [read_id], "read": true })).await;
+
+    let topics = |query: &str| {
+        let path = format!("/api/notifications/topics{query}");
+        let app = &app;
+        let alice = alice.clone();
+        async move { app.get_json(&alice, &path).await["topics"].clone() }
+    };
+    assert_eq!(topics("").await, json!(["builds", "deploys", "ops"]));
+    assert_eq!(topics("?read=false").await, json!(["builds", "ops"]));
+    assert_eq!(topics("?read=true").await, json!(["deploys"]));
+    assert_eq!(topics("?search=broke").await, json!(["builds"]));
+    assert_eq!(topics("?minimumSeverity=critical").await, json!(["builds"]));
+    assert_eq!(topics("?minimumSeverity=normal").await, json!(["builds", "ops"]));
+}
+
+async fn updates_change_only_the_flags_sent(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let personal = app.send_to("user:default/alice", "p").await;
+    let broadcast = app.broadcast(json!({ "title": "b" })).await;
+    let alice = app.sign_in("user:default/alice").await;
+    let ids = json!([personal, broadcast, "not-a-uuid", uuid::Uuid::now_v7().to_string()]);
+
+    let saved = app.post_json(&alice, UPDATE, json!({ "ids": ids, "saved": true })).await;
+    assert_eq!(saved.as_array().unwrap().len(), 2, "only visible ones come back");
+    assert!(saved.as_array().unwrap().iter().all(|n| n["saved"].is_string() && n["read"].is_null()));
+
+    let read = app.post_json(&alice, UPDATE, json!({ "ids": ids, "read": true })).await;
+    assert!(
+        read.as_array().unwrap().iter().all(|n| n["saved"].is_string() && n["read"].is_string()),
+        "saved stays: {read}"
+    );
+
+    let unsaved = app.post_json(&alice, UPDATE, json!({ "ids": ids, "saved": false })).await;
+    assert!(
+        unsaved.as_array().unwrap().iter().all(|n| n["saved"].is_null() && n["read"].is_string()),
+        "read stays: {unsaved}"
+    );
+
+    let unread = app.post_json(&alice, "/api/notifications/update", json!({ "ids": ids, "read": false })).await;
+    assert!(unread.as_array().unwrap().iter().all(|n| n["saved"].is_null() && n["read"].is_null()));
+
+    let both = app.post_json(&alice, UPDATE, json!({ "ids": [broadcast], "read": true, "saved": true })).await;
+    assert!(both[0]["read"].is_string() && both[0]["saved"].is_string(), "both flags at once: {both}");
+    // Newest first.
+    let order = app.post_json(&alice, UPDATE, json!({ "ids": [personal, broadcast] })).await;
+    assert_eq!(order[0]["id"], broadcast.as_str());
+}
+
+async fn mark_all_read_works_on_the_server_with_filters(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    for topic in ["a", "a", "b"] {
+        app.send(json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" }, "payload": { "title": "t", "topic": topic } })).await;
+    }
+    app.broadcast(json!({ "title": "b", "topic": "a" })).await;
+    app.send_to("user:default/bob", "bob's").await;
+    let alice = app.sign_in("user:default/alice").await;
+    let result = app.post_json(&alice, "/api/notifications/notifications/read-all?topic=a", json!({})).await;
+    assert_eq!(result["count"], 3, "two personal and one broadcast");
+    assert_eq!(app.get_json(&alice, "/api/notifications/status").await, json!({ "unread": 1, "read": 3, "saved": 0 }));
+    let result = app.post_json(&alice, "/api/notifications/notifications/read-all", json!({})).await;
+    assert_eq!(result["count"], 1);
+    assert_eq!(app.get_json(&alice, "/api/notifications/status").await["unread"], 0);
+    let bob = app.sign_in("user:default/bob").await;
+    assert_eq!(app.get_json(&bob, "/api/notifications/status").await["unread"], 2, "Bob's are untouched");
+    let response = app.post_as(&alice, "/api/notifications/notifications/read-all?read=true").send().await.unwrap();
+    expect_error(response, 400, "InputError").await;
+}
+
+async fn cursor_pages_are_stable_while_notifications_arrive(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    for i in 0..10 {
+        app.send_to("user:default/alice", &format!("old {i}")).await;
+    }
+    let alice = app.sign_in("user:default/alice").await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("{LIST}?limit=3&cursor={cursor}"),
+            None => format!("{LIST}?limit=3"),
+        };
+        let page = app.get_json(&alice, &path).await;
+        for n in page["notifications"].as_array().unwrap() {
+            seen.push(n["payload"]["title"].as_str().unwrap().to_owned());
+        }
+        // New notifications arrive between pages; they must not shift what comes next.
+        app.send_to("user:default/alice", "new").await;
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..10).rev().map(|i| format!("old {i}")).collect();
+    assert_eq!(seen, expected);
+}
+
+async fn bad_query_parameters_are_bad_requests(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let alice = app.sign_in("user:default/alice").await;
+    for query in [
+        "created_after=2026-01-01",
+        "bogus=1",
+        "search=",
+        "limit=-1",
+        "limit=abc",
+        "offset=1.5",
+        "offset=99999999999999999999",
+        "orderField=created,DESC",
+        "orderField=nonexistent,asc",
+        "minimumSeverity=HIGH",
+        "read=yes",
+        "createdAfter=not-a-date",
+    ] {
+        let response = app.get_as(&alice, &format!("{LIST}?{query}")).send().await.unwrap();
+        expect_error(response, 400, "InputError").await;
+    }
+    for query in ["topic=x", "limit=5", "orderField=created"] {
+        let response = app.get_as(&alice, &format!("/api/notifications/topics?{query}")).send().await.unwrap();
+        expect_error(response, 400, "InputError").await;
+    }
+    let response = app.get_as(&alice, "/api/notifications/status?x=1").send().await.unwrap();
+    expect_error(response, 400, "InputError").await;
+}
+
+async fn the_openapi_document_needs_credentials(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    expect_error(app.get("/api/notifications/openapi.json").send().await.unwrap(), 401, "AuthenticationError").await;
+    let document = app.get_json(SERVICE_TOKEN, "/api/notifications/openapi.json").await;
+    assert_eq!(document["openapi"], "3.0.3");
+    assert!(document["paths"]["/api/notifications/notifications"].is_object());
+    let alice = app.sign_in("user:default/alice").await;
+    app.get_json(&alice, "/api/notifications/openapi.json").await;
+}
+
+async fn deprecated_aliases_behave_like_the_current_routes(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let id = app.send_to("user:default/alice", "t").await;
+    let alice = app.sign_in("user:default/alice").await;
+    assert_eq!(app.get_json(&alice, "/api/notifications/?limit=1").await["totalCount"], 1);
+    assert_eq!(app.get_json(&alice, &format!("/api/notifications/{id}")).await["id"], id.as_str());
+    let updated = app.post_json(&alice, "/api/notifications/update", json!({ "ids": [id], "read": true })).await;
+    assert!(updated[0]["read"].is_string());
+}
