@@ -15,15 +15,13 @@ scripts/install-test-deps.sh
 say "lint"
 make --no-print-directory lint
 
-work=$(mktemp -d /tmp/herald-test.XXXXXX)
-cleanup() {
-  scripts/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
+# Its own directory under /tmp: the postgres user must be able to reach it.
+pg_dir=$(mktemp -d /tmp/herald-pg.XXXXXX)
+cleanup() { scripts/pg.sh stop "$pg_dir" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 say "starting a throw-away PostgreSQL"
-pg_url=$(scripts/pg.sh start "$work/pg")
+pg_url=$(scripts/pg.sh start "$pg_dir")
 
 say "unit and integration tests (SQLite and PostgreSQL)"
 HERALD_TEST_POSTGRES_URL="$pg_url" HERALD_TEST_REQUIRE_POSTGRES=1 \
