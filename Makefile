@@ -23,6 +23,9 @@ build: setup ## Release build: target/release/herald and the site under target/s
 test: ## Install what is missing and run every test (lint, unit, integration on SQLite and PostgreSQL, browser)
 	@scripts/test.sh
 
+bench: ## Benchmarks on SQLite and PostgreSQL; results go to BENCHMARKS.md
+	@scripts/bench.sh
+
 lint: ## rustfmt and clippy, warnings are errors
 	cargo fmt --all --check
 	cargo clippy -p server -p app --features app/ssr --all-targets -- -D warnings
@@ -32,4 +35,4 @@ clean: ## Remove build output and the development database
 	cargo clean
 	rm -rf data
 
-.PHONY: help setup run build test lint clean
+.PHONY: help setup run build test bench lint clean

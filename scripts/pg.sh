@@ -2,6 +2,8 @@
 # A throw-away PostgreSQL cluster on a free loopback port, for tests and benchmarks.
 #   scripts/pg.sh start DIR   prints the connection URL
 #   scripts/pg.sh stop DIR    stops that cluster (by the PID in its pid file) and removes DIR
+# HERALD_PG_PROFILE=bench keeps fsync on (only commits are asynchronous) and gives the server
+# realistic memory; the default test profile trades durability for speed.
 set -euo pipefail
 action=${1:?start|stop}
 dir=${2:?directory}
@@ -27,9 +29,14 @@ case "$action" in
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_postgres "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
-    as_postgres "$bin/pg_ctl" -D "$dir/data" -w -t 60 -l "$dir/postgres.log" \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
-      start >/dev/null || { cat "$dir/postgres.log" >&2; exit 1; }
+    options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c synchronous_commit=off -c max_connections=400"
+    if [ "${HERALD_PG_PROFILE:-test}" = bench ]; then
+      options="$options -c shared_buffers=2GB -c effective_cache_size=8GB -c work_mem=16MB"
+    else
+      options="$options -c fsync=off -c full_page_writes=off"
+    fi
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -w -t 60 -l "$dir/postgres.log" -o "$options" start >/dev/null \
+      || { cat "$dir/postgres.log" >&2; exit 1; }
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
   stop)

@@ -18,7 +18,10 @@ use figment::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::notifications::{retention::Retention, settings::DefaultSettings};
+use crate::{
+    notifications::{retention::Retention, settings::DefaultSettings},
+    signals::SignalsConfig,
+};
 
 /// Environment variables that override configuration keys start with this.
 pub const ENV_PREFIX: &str = "HERALD_";
@@ -32,6 +35,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub log: LogConfig,
     pub notifications: NotificationsConfig,
+    pub signals: SignalsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -232,6 +236,15 @@ impl Config {
                     "must not be empty",
                 ));
             }
+        }
+        if self.signals.queue_length < 8 {
+            return Err(ConfigError::at("signals.queue_length", "must be at least 8"));
+        }
+        if self.signals.ping_interval < Duration::from_secs(1) {
+            return Err(ConfigError::at("signals.ping_interval", "must be at least one second"));
+        }
+        if self.signals.max_replay < 1 {
+            return Err(ConfigError::at("signals.max_replay", "must be at least 1"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(ConfigError::at("log.level", "is not a valid filter (try `info` or `info,herald=debug`)"));

@@ -32,13 +32,13 @@ pub enum Db {
 /// whichever engine is configured. The body is compiled once per engine.
 #[macro_export]
 macro_rules! with_pool {
-    ($db:expr, read |$pool:ident| $body:expr) => {
+    ($db:expr, read, |$pool:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite { read: $pool, .. } => $body,
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
-    ($db:expr, write |$pool:ident| $body:expr) => {
+    ($db:expr, write, |$pool:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite { write: $pool, .. } => $body,
             $crate::db::Db::Postgres($pool) => $body,
@@ -100,7 +100,7 @@ impl Db {
 
     /// A round trip to the database, for readiness checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        with_pool!(self, read | pool | sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        with_pool!(self, read, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
 
     pub async fn close(&self) {

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod notifications;
 pub mod routes;
 pub mod server;
+pub mod signals;
 pub mod state;
 pub mod telemetry;
 pub mod timestamp;

@@ -16,6 +16,7 @@ use crate::{
     db::{Db, redact},
     notifications::{Notifications, retention},
     routes,
+    signals::Signals,
     state::{AppState, Services},
     ui,
 };
@@ -66,11 +67,25 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .build();
     let secure_cookie = config.server.base_url.scheme() == "https";
     let auth = Auth::new(&config.auth, db.clone(), secure_cookie);
-    let notifications =
-        Notifications::new(db.clone(), config.notifications.default_settings.clone(), config.server.base_url.clone());
-    let state = AppState::new(Services { config, db, catalog, auth, notifications, leptos });
-
     let shutdown = CancellationToken::new();
+    let signals = Signals::start(db.clone(), config.signals.clone(), shutdown.clone()).await?;
+    let notifications = Notifications::new(
+        db.clone(),
+        signals.clone(),
+        config.notifications.default_settings.clone(),
+        config.server.base_url.clone(),
+    );
+    let state = AppState::new(Services {
+        config,
+        db,
+        catalog,
+        auth,
+        notifications,
+        signals,
+        leptos,
+        shutdown: shutdown.clone(),
+    });
+
     spawn_housekeeping(state.clone(), shutdown.clone());
     retention::spawn_sweeper(
         state.notifications.store().clone(),
@@ -115,6 +130,12 @@ async fn serve(
         result = server => result.context("HTTP server failed")?,
         () = deadline => tracing::warn!(?grace, "requests still running after the shutdown timeout; stopping anyway"),
     }
+    // Upgraded connections are not the HTTP server's any more: they close on the same signal,
+    // sending "going away" so clients reconnect elsewhere. Give them a moment to do so.
+    let closing = tokio::time::Instant::now();
+    while state.signals.hub.connection_count() > 0 && closing.elapsed() < Duration::from_secs(2) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     state.db.close().await;
     tracing::info!("Herald stopped");
     Ok(())
@@ -123,7 +144,8 @@ async fn serve(
 /// Periodic upkeep that needs no coordination between instances.
 fn spawn_housekeeping(state: AppState, shutdown: CancellationToken) {
     tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        let hour = Duration::from_secs(3600);
+        let mut every_hour = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
         loop {
             tokio::select! {
                 _ = every_hour.tick() => {}

@@ -5,7 +5,9 @@ use std::{ops::Deref, sync::Arc};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{auth::Auth, catalog::Catalog, config::Config, db::Db, notifications::Notifications};
+use tokio_util::sync::CancellationToken;
+
+use crate::{auth::Auth, catalog::Catalog, config::Config, db::Db, notifications::Notifications, signals::Signals};
 
 pub struct Services {
     pub config: Config,
@@ -13,7 +15,10 @@ pub struct Services {
     pub catalog: Catalog,
     pub auth: Auth,
     pub notifications: Notifications,
+    pub signals: Arc<Signals>,
     pub leptos: LeptosOptions,
+    /// Cancelled when the server stops; long-lived connections watch it.
+    pub shutdown: CancellationToken,
 }
 
 /// Cheap to clone: one `Arc` around the services.

@@ -52,7 +52,7 @@ async fn receive_from_two_origins(app: &TestApp) {
         metadata: None,
         created: herald::timestamp::Timestamp::now(),
     };
-    state.notifications.store().insert_personal(&[row]).await.unwrap();
+    state.notifications.store().insert_personal(&[row], |_| None).await.unwrap();
 }
 
 /// (origin, enabled, [(topic, enabled)]).
@@ -176,10 +176,10 @@ async fn a_disabled_config_channel_makes_everything_opt_in(engine: Engine) {
         metadata: None,
         created: herald::timestamp::Timestamp::now(),
     };
-    state.notifications.store().insert_personal(std::slice::from_ref(&row)).await.unwrap();
+    state.notifications.store().insert_personal(std::slice::from_ref(&row), |_| None).await.unwrap();
     row.id = uuid::Uuid::now_v7();
     row.origin = "external:elsewhere".into();
-    state.notifications.store().insert_personal(&[row]).await.unwrap();
+    state.notifications.store().insert_personal(&[row], |_| None).await.unwrap();
 
     let settings = app.get_json(&alice, SETTINGS).await;
     assert_eq!(settings["channels"][0]["enabled"], false);

@@ -148,12 +148,9 @@ async fn an_expired_session_is_rejected(engine: Engine) {
     let token = app.sign_in("user:default/erin").await;
     // Age the session past its lifetime, as time would.
     let state = &app.running.as_ref().unwrap().state;
-    herald::with_pool!(
-        &state.db,
-        write | pool | {
-            sqlx::query("UPDATE session SET expires = 0").execute(pool).await.unwrap();
-        }
-    );
+    herald::with_pool!(&state.db, write, |pool| {
+        sqlx::query("UPDATE session SET expires = 0").execute(pool).await.unwrap();
+    });
     let response = app.get("/api/auth/session").bearer_auth(&token).send().await.unwrap();
     expect_error(response, 401, "AuthenticationError").await;
     assert_eq!(state.auth.sessions.purge_expired().await.unwrap(), 1);

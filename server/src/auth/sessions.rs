@@ -28,19 +28,16 @@ impl Sessions {
         let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
         let now = Timestamp::now();
         let expires = now.plus(self.ttl);
-        with_pool!(
-            &self.db,
-            write | pool | {
-                sqlx::query("INSERT INTO session (token_hash, user_ref, created, expires) VALUES ($1, $2, $3, $4)")
-                    .bind(hash(&token))
-                    .bind(user.as_str())
-                    .bind(now.micros())
-                    .bind(expires.micros())
-                    .execute(pool)
-                    .await
-                    .map(|_| ())
-            }
-        )?;
+        with_pool!(&self.db, write, |pool| {
+            sqlx::query("INSERT INTO session (token_hash, user_ref, created, expires) VALUES ($1, $2, $3, $4)")
+                .bind(hash(&token))
+                .bind(user.as_str())
+                .bind(now.micros())
+                .bind(expires.micros())
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
         Ok(token)
     }
 
@@ -49,45 +46,32 @@ impl Sessions {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let user: Option<String> = with_pool!(
-            &self.db,
-            read | pool | {
-                sqlx::query_scalar("SELECT user_ref FROM session WHERE token_hash = $1 AND expires > $2")
-                    .bind(hash(token))
-                    .bind(Timestamp::now().micros())
-                    .fetch_optional(pool)
-                    .await
-            }
-        )?;
+        let user: Option<String> = with_pool!(&self.db, read, |pool| {
+            sqlx::query_scalar("SELECT user_ref FROM session WHERE token_hash = $1 AND expires > $2")
+                .bind(hash(token))
+                .bind(Timestamp::now().micros())
+                .fetch_optional(pool)
+                .await
+        })?;
         Ok(user.and_then(|text| EntityRef::parse(&text).ok()))
     }
 
     pub async fn delete(&self, token: &str) -> Result<()> {
-        with_pool!(
-            &self.db,
-            write | pool | {
-                sqlx::query("DELETE FROM session WHERE token_hash = $1")
-                    .bind(hash(token))
-                    .execute(pool)
-                    .await
-                    .map(|_| ())
-            }
-        )?;
+        with_pool!(&self.db, write, |pool| {
+            sqlx::query("DELETE FROM session WHERE token_hash = $1").bind(hash(token)).execute(pool).await.map(|_| ())
+        })?;
         Ok(())
     }
 
     /// Removes expired sessions; returns how many.
     pub async fn purge_expired(&self) -> Result<u64> {
-        let done = with_pool!(
-            &self.db,
-            write | pool | {
-                sqlx::query("DELETE FROM session WHERE expires <= $1")
-                    .bind(Timestamp::now().micros())
-                    .execute(pool)
-                    .await
-                    .map(|r| r.rows_affected())
-            }
-        )?;
+        let done = with_pool!(&self.db, write, |pool| {
+            sqlx::query("DELETE FROM session WHERE expires <= $1")
+                .bind(Timestamp::now().micros())
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
         Ok(done)
     }
 }

@@ -8,17 +8,17 @@ pub mod settings;
 pub mod sql;
 pub mod store;
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 use url::Url;
 use uuid::Uuid;
 
 use self::{
     model::{Notification, Status, Stored},
     query::{Cursor, Filter, ListQuery},
-    send::{Recipients, SendRequest},
+    send::SendRequest,
     settings::{DefaultSettings, NotificationSettings, WEB_CHANNEL},
     store::{NewNotification, Store},
 };
@@ -26,6 +26,10 @@ use crate::{
     catalog::{Catalog, EntityRef},
     db::Db,
     error::{Error, Result},
+    signals::{
+        Signals,
+        model::{Outgoing, Recipients},
+    },
     timestamp::Timestamp,
 };
 
@@ -69,15 +73,19 @@ impl UpdateRequest {
     }
 }
 
+/// The channel every notification signal goes out on.
+pub const SIGNAL_CHANNEL: &str = "notifications";
+
 pub struct Notifications {
     store: Store,
+    signals: Arc<Signals>,
     defaults: DefaultSettings,
     base_url: Url,
 }
 
 impl Notifications {
-    pub fn new(db: Db, defaults: DefaultSettings, base_url: Url) -> Self {
-        Self { store: Store::new(db), defaults, base_url }
+    pub fn new(db: Db, signals: Arc<Signals>, defaults: DefaultSettings, base_url: Url) -> Self {
+        Self { store: Store::new(db), signals, defaults, base_url }
     }
 
     pub fn store(&self) -> &Store {
@@ -114,14 +122,44 @@ impl Notifications {
         self.store.topics(user.as_str(), filter).await
     }
 
+    /// Marks notifications read/unread and saved/unsaved, and tells the user's other pages:
+    /// `notification_read` / `notification_unread` (as upstream) and, Herald's addition,
+    /// `notification_saved` / `notification_unsaved`.
     pub async fn update(&self, user: &EntityRef, request: &UpdateRequest) -> Result<Vec<Notification>> {
-        let rows = self.store.update(user.as_str(), &request.ids, request.read, request.saved).await?;
+        let ids: Vec<String> = request.ids.iter().map(Uuid::to_string).collect();
+        let flags = [
+            (request.read, "notification_read", "notification_unread"),
+            (request.saved, "notification_saved", "notification_unsaved"),
+        ];
+        let signals = flags
+            .into_iter()
+            .filter_map(|(flag, on, off)| flag.map(|value| if value { on } else { off }))
+            .filter(|_| !ids.is_empty())
+            .map(|action| Outgoing {
+                channel: SIGNAL_CHANNEL.into(),
+                recipients: Recipients::user(user),
+                message: json!({ "action": action, "notification_ids": ids }),
+            })
+            .collect();
+        let (rows, delivered) =
+            self.store.update(user.as_str(), &request.ids, request.read, request.saved, signals).await?;
+        self.signals.committed(delivered);
         Ok(rows.iter().map(Stored::to_wire).collect())
     }
 
-    /// Marks every unread notification matching `filter` read; returns how many changed.
+    /// Marks every unread notification matching `filter` read; returns how many changed. The
+    /// user's pages hear `notification_read_all` with the count.
     pub async fn mark_all_read(&self, user: &EntityRef, filter: &Filter) -> Result<u64> {
-        self.store.mark_all_read(user.as_str(), filter).await
+        let announce = |count: u64| {
+            (count > 0).then(|| Outgoing {
+                channel: SIGNAL_CHANNEL.into(),
+                recipients: Recipients::user(user),
+                message: json!({ "action": "notification_read_all", "count": count }),
+            })
+        };
+        let (count, delivered) = self.store.mark_all_read(user.as_str(), filter, announce).await?;
+        self.signals.committed(delivered);
+        Ok(count)
     }
 
     /// Sends a notification from `origin`: resolves recipients through the catalog, respects
@@ -145,11 +183,12 @@ impl Notifications {
             created,
         };
         let (include, exclude) = match request.recipients {
-            Recipients::Broadcast => {
-                let stored = self.store.upsert_broadcast(&base(None)).await?;
+            send::Recipients::Broadcast => {
+                let (stored, delivered) = self.store.upsert_broadcast(&base(None), new_notification_signal).await?;
+                self.signals.committed(delivered);
                 return Ok(vec![stored.to_wire()]);
             }
-            Recipients::Entities { include, exclude } => (include, exclude),
+            send::Recipients::Entities { include, exclude } => (include, exclude),
         };
         let excluded: HashSet<EntityRef> = exclude.into_iter().collect();
         let users: Vec<String> =
@@ -169,7 +208,8 @@ impl Notifications {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let stored = self.store.insert_personal(&rows).await?;
+        let (stored, delivered) = self.store.insert_personal(&rows, new_notification_signal).await?;
+        self.signals.committed(delivered);
         Ok(stored.iter().map(Stored::to_wire).collect())
     }
 
@@ -208,6 +248,20 @@ impl Notifications {
     pub fn base_url(&self) -> &Url {
         &self.base_url
     }
+}
+
+/// `new_notification` to its user (or everybody), with the notification itself beside the id,
+/// so a page needs no request to show it.
+fn new_notification_signal(stored: &Stored) -> Option<Outgoing> {
+    let recipients = match &stored.user_ref {
+        Some(user) => Recipients::Refs(vec![user.clone()]),
+        None => Recipients::Broadcast,
+    };
+    Some(Outgoing {
+        channel: SIGNAL_CHANNEL.into(),
+        recipients,
+        message: json!({ "action": "new_notification", "notification_id": stored.id.to_string(), "notification": stored.to_wire() }),
+    })
 }
 
 #[cfg(test)]

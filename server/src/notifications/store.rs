@@ -16,9 +16,10 @@ use super::{
     sql::{Arg, Sql, fts_phrase, like_pattern},
 };
 use crate::{
-    bind_sql_args,
+    append_signals, bind_sql_args,
     db::{Db, Engine},
     error::Result,
+    signals::model::{Delivered, Outgoing},
     timestamp::Timestamp,
     with_pool,
 };
@@ -70,6 +71,25 @@ pub struct SettingRow {
     pub origin: String,
     pub topic: Option<String>,
     pub enabled: bool,
+}
+
+/// Binds the twelve columns of a personal notification, in the order of the insert statements.
+macro_rules! bind_new_row {
+    ($query:expr, $row:expr) => {
+        $query
+            .bind($row.id)
+            .bind($row.user_ref.as_deref())
+            .bind(&$row.origin)
+            .bind($row.scope.as_deref())
+            .bind(&$row.title)
+            .bind($row.description.as_deref())
+            .bind($row.link.as_deref())
+            .bind($row.severity.rank())
+            .bind($row.topic.as_deref())
+            .bind($row.icon.as_deref())
+            .bind($row.metadata.clone().map(sqlx::types::Json))
+            .bind($row.created.micros())
+    };
 }
 
 const PERSONAL_COLUMNS: &str = "n.id, n.user_ref, n.origin, n.scope, n.title, n.description, n.link, n.severity, \
@@ -186,23 +206,20 @@ impl Store {
 
     /// The user's personal totals (kept by triggers) and the broadcast counts.
     async fn totals(&self, user: &str) -> Result<Totals> {
-        let row: (i64, i64, i64, i64, i64, i64) = with_pool!(
-            &self.db,
-            read | pool | {
-                sqlx::query_as(
-                    "SELECT \
+        let row: (i64, i64, i64, i64, i64, i64) = with_pool!(&self.db, read, |pool| {
+            sqlx::query_as(
+                "SELECT \
                    coalesce((SELECT total FROM user_stats WHERE user_ref = $1), 0), \
                    coalesce((SELECT unread FROM user_stats WHERE user_ref = $1), 0), \
                    coalesce((SELECT saved FROM user_stats WHERE user_ref = $1), 0), \
                    (SELECT count(*) FROM broadcast), \
                    (SELECT count(read) FROM broadcast_state WHERE user_ref = $1), \
                    (SELECT count(saved) FROM broadcast_state WHERE user_ref = $1)",
-                )
-                .bind(user)
-                .fetch_one(pool)
-                .await
-            }
-        )?;
+            )
+            .bind(user)
+            .fetch_one(pool)
+            .await
+        })?;
         Ok(Totals {
             total: row.0,
             unread: row.1,
@@ -250,14 +267,11 @@ impl Store {
             sql.push(" AND n.topic IS NOT NULL UNION SELECT DISTINCT b.topic ");
             self.matching_rows(&mut sql, Arm::Broadcast, &user_arg, filter, None);
             sql.push(" AND b.topic IS NOT NULL");
-            with_pool!(
-                &self.db,
-                read | pool | {
-                    bind_sql_args!(sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
-                        .fetch_all(pool)
-                        .await
-                }
-            )?
+            with_pool!(&self.db, read, |pool| {
+                bind_sql_args!(sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                    .fetch_all(pool)
+                    .await
+            })?
         };
         topics.sort();
         topics.dedup();
@@ -286,19 +300,20 @@ impl Store {
 
     // ---- changing state ---------------------------------------------------------------------
 
-    /// Marks the user's notifications (personal or broadcast) read/unread and saved/unsaved.
-    /// Only the flags given change; ids the user cannot see are ignored. Returns the visible
-    /// notifications with those ids, after the change.
+    /// Marks the user's notifications (personal or broadcast) read/unread and saved/unsaved, and
+    /// logs `signals` in the same transaction. Only the flags given change; ids the user cannot
+    /// see are ignored. Returns the visible notifications with those ids, after the change.
     pub async fn update(
         &self,
         user: &str,
         ids: &[Uuid],
         read: Option<bool>,
         saved: Option<bool>,
-    ) -> Result<Vec<Stored>> {
+        signals: Vec<Outgoing>,
+    ) -> Result<(Vec<Stored>, Vec<Delivered>)> {
         let now = Timestamp::now().micros();
+        let mut statements = Vec::new();
         for chunk in ids.chunks(ID_CHUNK) {
-            let mut statements = Vec::new();
             for (column, value) in [("read", read), ("saved", saved)] {
                 let Some(on) = value else { continue };
                 let mut personal = Sql::new(self.engine());
@@ -334,14 +349,19 @@ impl Store {
                 statements.push(personal);
                 statements.push(broadcast);
             }
-            self.execute_all(&statements).await?;
         }
-        self.visible_by_ids(user, ids).await
+        let (_, delivered) = self.execute_all(&statements, |_| signals).await?;
+        Ok((self.visible_by_ids(user, ids).await?, delivered))
     }
 
     /// Marks every unread notification matching `filter` read, in two statements whatever
-    /// their number. Returns the ids of personal ones and how many broadcasts changed.
-    pub async fn mark_all_read(&self, user: &str, filter: &Filter) -> Result<u64> {
+    /// their number, and logs what `signal` makes of the count in the same transaction.
+    pub async fn mark_all_read(
+        &self,
+        user: &str,
+        filter: &Filter,
+        signal: impl FnOnce(u64) -> Option<Outgoing> + Send,
+    ) -> Result<(u64, Vec<Delivered>)> {
         let filter = Filter { read: Some(false), ..filter.clone() };
         let now = Timestamp::now().micros();
 
@@ -361,80 +381,89 @@ impl Store {
         self.matching_rows(&mut broadcast, Arm::Broadcast, &b_user, &filter, None);
         broadcast.push(" ON CONFLICT (user_ref, broadcast_id) DO UPDATE SET read = excluded.read");
 
-        self.execute_all(&[personal, broadcast]).await
+        self.execute_all(&[personal, broadcast], |count| signal(count).into_iter().collect()).await
     }
 
     /// Stores personal notifications in one transaction. A scoped one replaces the user's
     /// existing notification with the same (origin, scope) in place: same id, new content,
-    /// unread again. The unique index makes that atomic under concurrent sends.
-    pub async fn insert_personal(&self, rows: &[NewNotification]) -> Result<Vec<Stored>> {
+    /// unread again. The unique index makes that atomic under concurrent sends. Unscoped ones go
+    /// in as multi-row inserts, so a send to a large group is a handful of statements. The
+    /// signal `announce` makes of each stored row is logged in the same transaction.
+    pub async fn insert_personal(
+        &self,
+        rows: &[NewNotification],
+        announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync,
+    ) -> Result<(Vec<Stored>, Vec<Delivered>)> {
+        const COLUMNS: &str = "INSERT INTO notification \
+            (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) VALUES ";
+        // Twelve parameters a row: 400 rows stay well inside both engines' parameter limits.
+        const ROWS_PER_INSERT: usize = 400;
         let upsert = format!(
-            "INSERT INTO notification (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+            "{COLUMNS}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT (user_ref, origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
                title = excluded.title, description = excluded.description, link = excluded.link, \
                severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
                metadata = excluded.metadata, updated = excluded.created, read = NULL \
              {RETURNING}"
         );
-        let insert = "INSERT INTO notification (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-        let stored = with_pool!(
-            &self.db,
-            write | pool | {
-                async {
-                    let mut tx = pool.begin().await?;
-                    let mut stored = Vec::with_capacity(rows.len());
-                    for row in rows {
-                        let metadata = row.metadata.clone().map(sqlx::types::Json);
-                        if row.scope.is_some() {
-                            let result: Stored = sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str()))
-                                .bind(row.id)
-                                .bind(row.user_ref.as_deref())
-                                .bind(&row.origin)
-                                .bind(row.scope.as_deref())
-                                .bind(&row.title)
-                                .bind(row.description.as_deref())
-                                .bind(row.link.as_deref())
-                                .bind(row.severity.rank())
-                                .bind(row.topic.as_deref())
-                                .bind(row.icon.as_deref())
-                                .bind(metadata)
-                                .bind(row.created.micros())
-                                .fetch_one(&mut *tx)
-                                .await?;
-                            stored.push(result);
-                        } else {
-                            sqlx::query(insert)
-                                .bind(row.id)
-                                .bind(row.user_ref.as_deref())
-                                .bind(&row.origin)
-                                .bind(row.scope.as_deref())
-                                .bind(&row.title)
-                                .bind(row.description.as_deref())
-                                .bind(row.link.as_deref())
-                                .bind(row.severity.rank())
-                                .bind(row.topic.as_deref())
-                                .bind(row.icon.as_deref())
-                                .bind(metadata)
-                                .bind(row.created.micros())
-                                .execute(&mut *tx)
-                                .await?;
-                            stored.push(row.stored());
-                        }
+        let (scoped, plain): (Vec<&NewNotification>, Vec<&NewNotification>) =
+            rows.iter().partition(|r| r.scope.is_some());
+        let inserts: Vec<String> = plain
+            .chunks(ROWS_PER_INSERT)
+            .map(|chunk| {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let p: Vec<String> = (1..=12).map(|c| format!("${}", i * 12 + c)).collect();
+                        format!("({})", p.join(", "))
+                    })
+                    .collect();
+                format!("{COLUMNS}{}", values.join(", "))
+            })
+            .collect();
+        let engine = self.engine();
+        let result = with_pool!(&self.db, write, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                for (chunk, statement) in plain.chunks(ROWS_PER_INSERT).zip(&inserts) {
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.as_str()));
+                    for row in chunk {
+                        query = bind_new_row!(query, row);
                     }
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>(stored)
+                    query.execute(&mut *tx).await?;
                 }
-                .await
+                let mut updated = Vec::with_capacity(scoped.len());
+                for row in &scoped {
+                    let result: Stored = bind_new_row!(sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str())), row)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    updated.push(result);
+                }
+                // Same order as the input: scoped rows come back from the database, plain ones as sent.
+                let mut updated = updated.into_iter();
+                let stored: Vec<Stored> = rows
+                    .iter()
+                    .map(|row| {
+                        if row.scope.is_some() { updated.next().unwrap_or_else(|| row.stored()) } else { row.stored() }
+                    })
+                    .collect();
+                let signals: Vec<Outgoing> = stored.iter().filter_map(&announce).collect();
+                let delivered = append_signals!(tx, engine, &signals)?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>((stored, delivered))
             }
-        )?;
-        Ok(stored)
+            .await
+        })?;
+        Ok(result)
     }
 
     /// Stores a broadcast; a scoped one replaces the origin's broadcast with that scope and
-    /// becomes unread again for everybody.
-    pub async fn upsert_broadcast(&self, row: &NewNotification) -> Result<Stored> {
+    /// becomes unread again for everybody. The signal `announce` makes of it is logged in the
+    /// same transaction.
+    pub async fn upsert_broadcast(
+        &self,
+        row: &NewNotification,
+        announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync,
+    ) -> Result<(Stored, Vec<Delivered>)> {
         let statement = format!(
             "INSERT INTO broadcast (id, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -444,38 +473,38 @@ impl Store {
                metadata = excluded.metadata, updated = excluded.created \
              {BROADCAST_RETURNING}"
         );
-        let stored = with_pool!(
-            &self.db,
-            write | pool | {
-                async {
-                    let mut tx = pool.begin().await?;
-                    let stored: Stored = sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
-                        .bind(row.id)
-                        .bind(&row.origin)
-                        .bind(row.scope.as_deref())
-                        .bind(&row.title)
-                        .bind(row.description.as_deref())
-                        .bind(row.link.as_deref())
-                        .bind(row.severity.rank())
-                        .bind(row.topic.as_deref())
-                        .bind(row.icon.as_deref())
-                        .bind(row.metadata.clone().map(sqlx::types::Json))
-                        .bind(row.created.micros())
-                        .fetch_one(&mut *tx)
+        let engine = self.engine();
+        let result = with_pool!(&self.db, write, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                let stored: Stored = sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
+                    .bind(row.id)
+                    .bind(&row.origin)
+                    .bind(row.scope.as_deref())
+                    .bind(&row.title)
+                    .bind(row.description.as_deref())
+                    .bind(row.link.as_deref())
+                    .bind(row.severity.rank())
+                    .bind(row.topic.as_deref())
+                    .bind(row.icon.as_deref())
+                    .bind(row.metadata.clone().map(sqlx::types::Json))
+                    .bind(row.created.micros())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if stored.updated.is_some() {
+                    sqlx::query("UPDATE broadcast_state SET read = NULL WHERE broadcast_id = $1")
+                        .bind(stored.id)
+                        .execute(&mut *tx)
                         .await?;
-                    if stored.updated.is_some() {
-                        sqlx::query("UPDATE broadcast_state SET read = NULL WHERE broadcast_id = $1")
-                            .bind(stored.id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>(stored)
                 }
-                .await
+                let signals: Vec<Outgoing> = announce(&stored).into_iter().collect();
+                let delivered = append_signals!(tx, engine, &signals)?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>((stored, delivered))
             }
-        )?;
-        Ok(stored)
+            .await
+        })?;
+        Ok(result)
     }
 
     /// Deletes notifications and broadcasts last touched at or before `cutoff`, in batches so
@@ -488,16 +517,13 @@ impl Store {
                  (SELECT seq FROM {table} WHERE coalesce(updated, created) <= $1 LIMIT 5000)"
             );
             loop {
-                let done = with_pool!(
-                    &self.db,
-                    write | pool | {
-                        sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
-                            .bind(cutoff.micros())
-                            .execute(pool)
-                            .await
-                            .map(|r| r.rows_affected())
-                    }
-                )?;
+                let done = with_pool!(&self.db, write, |pool| {
+                    sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
+                        .bind(cutoff.micros())
+                        .execute(pool)
+                        .await
+                        .map(|r| r.rows_affected())
+                })?;
                 deleted += done;
                 if done < 5000 {
                     break;
@@ -510,18 +536,15 @@ impl Store {
     // ---- settings -------------------------------------------------------------------------
 
     pub async fn settings(&self, user: &str) -> Result<Vec<SettingRow>> {
-        let rows: Vec<(String, String, String, bool)> = with_pool!(
-            &self.db,
-            read | pool | {
-                sqlx::query_as(
-                    "SELECT channel, origin, topic, enabled FROM user_setting WHERE user_ref = $1 \
+        let rows: Vec<(String, String, String, bool)> = with_pool!(&self.db, read, |pool| {
+            sqlx::query_as(
+                "SELECT channel, origin, topic, enabled FROM user_setting WHERE user_ref = $1 \
                  ORDER BY channel, origin, topic",
-                )
-                .bind(user)
-                .fetch_all(pool)
-                .await
-            }
-        )?;
+            )
+            .bind(user)
+            .fetch_all(pool)
+            .await
+        })?;
         Ok(rows
             .into_iter()
             .map(|(channel, origin, topic, enabled)| SettingRow {
@@ -535,12 +558,8 @@ impl Store {
 
     /// Replaces all of the user's settings with `rows`, atomically.
     pub async fn replace_settings(&self, user: &str, rows: &[SettingRow]) -> Result<()> {
-        with_pool!(
-            &self.db,
-            write
-                | pool
-                | {
-                    async {
+        with_pool!(&self.db, write, |pool| {
+            async {
                 let mut tx = pool.begin().await?;
                 sqlx::query("DELETE FROM user_setting WHERE user_ref = $1").bind(user).execute(&mut *tx).await?;
                 for row in rows {
@@ -559,8 +578,7 @@ impl Store {
                 tx.commit().await
             }
             .await
-                }
-        )?;
+        })?;
         Ok(())
     }
 
@@ -583,14 +601,9 @@ impl Store {
                  WHERE channel = {channel_arg} AND origin = {origin_arg} AND user_ref IN ({})",
                 list.join(", ")
             ));
-            let rows: Vec<(String, String, bool)> = with_pool!(
-                &self.db,
-                read | pool | {
-                    bind_sql_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
-                        .fetch_all(pool)
-                        .await
-                }
-            )?;
+            let rows: Vec<(String, String, bool)> = with_pool!(&self.db, read, |pool| {
+                bind_sql_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args).fetch_all(pool).await
+            })?;
             for (user, topic, enabled) in rows {
                 found.entry(user).or_default().push(((!topic.is_empty()).then_some(topic), enabled));
             }
@@ -613,11 +626,8 @@ impl Store {
             .await?;
         let mut result = Vec::with_capacity(origins.len());
         for origin in origins {
-            let topics: Vec<String> = with_pool!(
-                &self.db,
-                read | pool
-                    | {
-                        sqlx::query_scalar(
+            let topics: Vec<String> = with_pool!(&self.db, read, |pool| {
+                sqlx::query_scalar(
                     "WITH RECURSIVE t(topic) AS ( \
                        SELECT (SELECT min(topic) FROM notification WHERE user_ref = $1 AND origin = $2 AND topic >= '') \
                        UNION ALL \
@@ -629,8 +639,7 @@ impl Store {
                 .bind(&origin)
                 .fetch_all(pool)
                 .await
-                    }
-            )?;
+            })?;
             result.push((origin, topics));
         }
         Ok(result)
@@ -716,63 +725,56 @@ impl Store {
     }
 
     async fn fetch_stored(&self, sql: &Sql) -> Result<Vec<Stored>> {
-        let rows = with_pool!(
-            &self.db,
-            read | pool | {
-                bind_sql_args!(sqlx::query_as::<_, Stored>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
-                    .fetch_all(pool)
-                    .await
-            }
-        )?;
+        let rows = with_pool!(&self.db, read, |pool| {
+            bind_sql_args!(sqlx::query_as::<_, Stored>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                .fetch_all(pool)
+                .await
+        })?;
         Ok(rows)
     }
 
     async fn fetch_i64(&self, sql: &Sql) -> Result<i64> {
-        let value = with_pool!(
-            &self.db,
-            read | pool | {
-                bind_sql_args!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
-                    .fetch_one(pool)
-                    .await
-            }
-        )?;
+        let value = with_pool!(&self.db, read, |pool| {
+            bind_sql_args!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                .fetch_one(pool)
+                .await
+        })?;
         Ok(value)
     }
 
     async fn fetch_strings(&self, statement: &str, user: &str) -> Result<Vec<String>> {
-        let values = with_pool!(
-            &self.db,
-            read | pool | {
-                sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(statement.to_owned()))
-                    .bind(user)
-                    .fetch_all(pool)
-                    .await
-            }
-        )?;
+        let values = with_pool!(&self.db, read, |pool| {
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(statement.to_owned())).bind(user).fetch_all(pool).await
+        })?;
         Ok(values)
     }
 
-    /// Runs statements in one transaction; returns the rows they changed.
-    async fn execute_all(&self, statements: &[Sql]) -> Result<u64> {
-        let changed = with_pool!(
-            &self.db,
-            write | pool | {
-                async {
-                    let mut tx = pool.begin().await?;
-                    let mut changed = 0;
-                    for sql in statements {
-                        changed += bind_sql_args!(sqlx::query(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected();
-                    }
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>(changed)
+    /// Runs statements in one transaction, then logs the signals `announce` makes of the number
+    /// of rows they changed, in the same transaction.
+    async fn execute_all(
+        &self,
+        statements: &[Sql],
+        announce: impl FnOnce(u64) -> Vec<Outgoing> + Send,
+    ) -> Result<(u64, Vec<Delivered>)> {
+        let engine = self.engine();
+        let result = with_pool!(&self.db, write, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                let mut changed = 0;
+                for sql in statements {
+                    changed += bind_sql_args!(sqlx::query(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
                 }
-                .await
+                let signals = announce(changed);
+                let delivered = append_signals!(tx, engine, &signals)?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>((changed, delivered))
             }
-        )?;
-        Ok(changed)
+            .await
+        })?;
+        Ok(result)
     }
 }
 

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod health;
 pub mod notifications;
 pub mod openapi;
+pub mod signals;
 
 use axum::{Router, middleware};
 
@@ -14,6 +15,7 @@ pub fn api() -> Router<AppState> {
     Router::new()
         .nest("/auth", auth::router())
         .merge(notifications::router())
+        .merge(signals::router())
         .fallback(|| async { error::Error::not_found() })
         .layer(middleware::from_fn(error::envelope))
 }

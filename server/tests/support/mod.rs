@@ -188,12 +188,31 @@ impl TestApp {
     pub async fn rows(&self, table: &str) -> i64 {
         let state = &self.running.as_ref().unwrap().state;
         let sql = format!("SELECT count(*) FROM {table}");
-        herald::with_pool!(
-            &state.db,
-            read | pool | {
-                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone())).fetch_one(pool).await.unwrap()
+        herald::with_pool!(&state.db, read, |pool| {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone())).fetch_one(pool).await.unwrap()
+        })
+    }
+
+    /// Waits until `n` connections are subscribed to `channel` (subscribing is asynchronous).
+    pub async fn await_subscribers(&self, channel: &str, n: usize) {
+        let hub = &self.running.as_ref().unwrap().state.signals.hub;
+        for _ in 0..500 {
+            if hub.subscriber_count(channel) == n {
+                return;
             }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("{} subscribers to {channel}, expected {n}", hub.subscriber_count(channel));
+    }
+
+    /// Publishes a signal as the test service.
+    pub async fn publish(&self, recipients: Value, channel: &str, message: Value) -> Value {
+        self.post_json(
+            SERVICE_TOKEN,
+            "/api/signals/publish",
+            serde_json::json!({ "recipients": recipients, "channel": channel, "message": message }),
         )
+        .await
     }
 
     /// Stops the server the way SIGTERM does and waits for it.
@@ -226,4 +245,86 @@ pub async fn expect_error(response: Response, status: u16, name: &str) -> Value 
     assert_eq!(body["response"]["statusCode"], status, "{body}");
     assert!(body["request"]["method"].is_string() && body["request"]["url"].is_string(), "{body}");
     body
+}
+
+/// A WebSocket client of `/api/signals`, reading frames as JSON.
+pub mod ws {
+    use std::time::Duration;
+
+    use futures::{SinkExt, StreamExt};
+    use serde_json::Value;
+    use tokio::net::TcpStream;
+    use tokio_tungstenite::{
+        MaybeTlsStream, WebSocketStream, connect_async,
+        tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+    };
+
+    pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+    /// How a client proves who it is.
+    pub enum Credentials<'a> {
+        /// The token as subprotocol, like Backstage's browser client.
+        Protocol(&'a str),
+        /// The session cookie, like Herald's pages, from this origin.
+        Cookie(&'a str, Option<&'a str>),
+        None,
+    }
+
+    /// Connects; on an HTTP refusal returns its status.
+    pub async fn connect(base: &str, credentials: Credentials<'_>) -> Result<(Socket, Option<String>), u16> {
+        let url = format!("{}/api/signals", base.replacen("http", "ws", 1));
+        let mut request = url.into_client_request().unwrap();
+        match credentials {
+            Credentials::Protocol(token) => {
+                request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_str(token).unwrap());
+            }
+            Credentials::Cookie(token, origin) => {
+                let cookie = format!("herald_session={token}");
+                request.headers_mut().insert("cookie", HeaderValue::from_str(&cookie).unwrap());
+                if let Some(origin) = origin {
+                    request.headers_mut().insert("origin", HeaderValue::from_str(origin).unwrap());
+                }
+            }
+            Credentials::None => {}
+        }
+        match connect_async(request).await {
+            Ok((socket, response)) => {
+                let protocol = response.headers().get("sec-websocket-protocol").map(|v| v.to_str().unwrap().to_owned());
+                Ok((socket, protocol))
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+            Err(error) => panic!("unexpected WebSocket error: {error}"),
+        }
+    }
+
+    pub async fn send(socket: &mut Socket, frame: Value) {
+        socket.send(Message::Text(frame.to_string().into())).await.unwrap();
+    }
+
+    pub async fn subscribe(socket: &mut Socket, channel: &str) {
+        send(socket, serde_json::json!({ "action": "subscribe", "channel": channel })).await;
+    }
+
+    /// The next text frame as JSON, or `None` if nothing comes within `wait`.
+    pub async fn next_within(socket: &mut Socket, wait: Duration) -> Option<Value> {
+        loop {
+            match tokio::time::timeout(wait, socket.next()).await {
+                Ok(Some(Ok(Message::Text(text)))) => return Some(serde_json::from_str(&text).unwrap()),
+                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => return None,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// The next text frame, which must come within five seconds.
+    pub async fn next(socket: &mut Socket) -> Value {
+        next_within(socket, Duration::from_secs(5)).await.expect("a frame within five seconds")
+    }
+
+    /// Asserts nothing arrives for a little while.
+    pub async fn quiet(socket: &mut Socket) {
+        if let Some(frame) = next_within(socket, Duration::from_millis(300)).await {
+            panic!("expected no frame, got {frame}");
+        }
+    }
 }
