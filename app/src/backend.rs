@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use http::request::Parts;
 
-use crate::model::{Person, Viewer};
+use crate::model::{ListResponse, Notification, NotificationSettings, Person, Status, Viewer};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum BackendError {
@@ -46,6 +46,36 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Ends the request's session; returns the cookie that clears it in the browser.
     async fn sign_out(&self, request: &Parts) -> Result<String, BackendError>;
+
+    // The signed-in user's notifications. Queries are the REST API's query strings, so the
+    // pages and `GET /api/notifications/…` select exactly the same things.
+
+    async fn list(&self, request: &Parts, query: &str) -> Result<ListResponse, BackendError>;
+
+    async fn notification(&self, request: &Parts, id: &str) -> Result<Notification, BackendError>;
+
+    async fn status(&self, request: &Parts) -> Result<Status, BackendError>;
+
+    async fn topics(&self, request: &Parts, query: &str) -> Result<Vec<String>, BackendError>;
+
+    async fn update(
+        &self,
+        request: &Parts,
+        ids: Vec<String>,
+        read: Option<bool>,
+        saved: Option<bool>,
+    ) -> Result<Vec<Notification>, BackendError>;
+
+    /// Marks every unread notification matching the query read; returns how many.
+    async fn mark_all_read(&self, request: &Parts, query: &str) -> Result<u64, BackendError>;
+
+    async fn settings(&self, request: &Parts) -> Result<NotificationSettings, BackendError>;
+
+    async fn save_settings(
+        &self,
+        request: &Parts,
+        settings: NotificationSettings,
+    ) -> Result<NotificationSettings, BackendError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

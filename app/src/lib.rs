@@ -8,9 +8,13 @@
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod components;
+pub mod hydration;
 pub mod model;
+pub mod notifications;
 pub mod pages;
 pub mod session;
+pub mod signals;
+pub mod time;
 
 use leptos::{either::Either, prelude::*};
 use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
@@ -23,6 +27,7 @@ use leptos_router::{
 use crate::{
     components::layout::Layout,
     model::Viewer,
+    notifications::{NotificationSettingsPage, NotificationsPage, live::provide_live, sidebar::TitleCount},
     pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage},
     session::{GuestSignIn, SignOut, get_viewer},
 };
@@ -65,11 +70,22 @@ pub fn App() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let viewer = Resource::new(move || (sign_in.version().get(), sign_out.version().get()), |_| get_viewer());
     provide_context(Session { viewer, sign_in, sign_out });
-    mark_hydrated();
+    hydration::provide_hydrated();
+    time::provide_clock();
+    // The sidebar item reports the unread count; the title shows it as "(N) …".
+    let title_count = RwSignal::new(None::<i64>);
+    provide_context(TitleCount(title_count));
+    let format_title = move |title: String| {
+        let title = if title.is_empty() { "Herald".to_owned() } else { format!("{title} · Herald") };
+        match title_count.get() {
+            Some(count) if count > 0 => format!("({count}) {title}"),
+            _ => title,
+        }
+    };
 
     view! {
         <Stylesheet id="herald" href=format!("/pkg/{OUTPUT_NAME}.css")/>
-        <Title formatter=|title: String| if title.is_empty() { "Herald".to_owned() } else { format!("{title} · Herald") }/>
+        <Title formatter=format_title/>
         <Meta name="color-scheme" content="light dark"/>
         <Meta name="description" content="Herald: notifications and live signals"/>
         <Router>
@@ -77,16 +93,20 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage/>
+                    <Route path=path!("/notifications") view=|| view! { <NotificationsPage/> }/>
+                    <Route path=path!("/notifications/settings") view=NotificationSettingsPage/>
                 </ParentRoute>
             </Routes>
         </Router>
     }
 }
 
-/// Pages below this need a session: anonymous visitors are sent to the sign-in page.
+/// Pages below this need a session: anonymous visitors are sent to the sign-in page. They all
+/// share one live subscription to the user's notification signals.
 #[component]
 fn SignedIn() -> impl IntoView {
     let session = expect_context::<Session>();
+    provide_live();
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -103,15 +123,4 @@ fn SignedIn() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-/// Marks `<body data-hydrated>` once the WASM has taken over, so tests (and people reading the
-/// DOM) can tell a live page from server-rendered HTML.
-fn mark_hydrated() {
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 }

@@ -1,6 +1,9 @@
 //! Herald: a self-hostable notifications service with live signals, compatible with the
 //! Backstage notifications and signals APIs.
 
+// The UI's view types nest deeply; the server compiles them for rendering.
+#![recursion_limit = "512"]
+
 pub mod auth;
 pub mod catalog;
 pub mod cli;

@@ -32,13 +32,16 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("herald: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    // Rendering a page nests deeply (Leptos views); unoptimised builds need more than the
+    // default 2 MiB of stack per worker.
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(16 * 1024 * 1024).build() {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                eprintln!("herald: cannot start the async runtime: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve { config } => serve(config).await,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use app::{
     backend::{Backend, BackendError, NewSession, SharedBackend},
-    model::{Person, Viewer},
+    model::{ListResponse, Notification, NotificationSettings, Person, Status, Viewer},
 };
 use async_trait::async_trait;
 use axum::{
@@ -22,9 +22,11 @@ use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_ro
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use crate::{
-    auth::presented_token,
+    auth::{Principal, presented_token},
+    catalog::EntityRef,
     error::Error,
     identity::{UserInfo, guest_sign_in, user_of},
+    notifications::{UpdateRequest, query},
     state::AppState,
 };
 
@@ -107,6 +109,72 @@ impl Backend for UiBackend {
             self.0.auth.sessions.delete(&token).await.map_err(to_backend)?;
         }
         Ok(self.0.auth.clearing_cookie())
+    }
+
+    async fn list(&self, request: &Parts, query: &str) -> Result<ListResponse, BackendError> {
+        let user = self.user(request).await?;
+        let query = query::parse_list(Some(query)).map_err(to_backend)?;
+        self.0.notifications.list(&user, &query).await.map_err(to_backend)
+    }
+
+    async fn notification(&self, request: &Parts, id: &str) -> Result<Notification, BackendError> {
+        let user = self.user(request).await?;
+        self.0.notifications.get(&user, id).await.map_err(to_backend)
+    }
+
+    async fn status(&self, request: &Parts) -> Result<Status, BackendError> {
+        let user = self.user(request).await?;
+        self.0.notifications.status(&user).await.map_err(to_backend)
+    }
+
+    async fn topics(&self, request: &Parts, query: &str) -> Result<Vec<String>, BackendError> {
+        let user = self.user(request).await?;
+        let filter = query::parse_topics(Some(query)).map_err(to_backend)?;
+        self.0.notifications.topics(&user, &filter).await.map_err(to_backend)
+    }
+
+    async fn update(
+        &self,
+        request: &Parts,
+        ids: Vec<String>,
+        read: Option<bool>,
+        saved: Option<bool>,
+    ) -> Result<Vec<Notification>, BackendError> {
+        let user = self.user(request).await?;
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let update = UpdateRequest::new(&ids, read, saved);
+        self.0.notifications.update(&user, &update).await.map_err(to_backend)
+    }
+
+    async fn mark_all_read(&self, request: &Parts, query: &str) -> Result<u64, BackendError> {
+        let user = self.user(request).await?;
+        let filter = query::parse_read_all(Some(query)).map_err(to_backend)?;
+        self.0.notifications.mark_all_read(&user, &filter).await.map_err(to_backend)
+    }
+
+    async fn settings(&self, request: &Parts) -> Result<NotificationSettings, BackendError> {
+        let user = self.user(request).await?;
+        self.0.notifications.settings(&user).await.map_err(to_backend)
+    }
+
+    async fn save_settings(
+        &self,
+        request: &Parts,
+        settings: NotificationSettings,
+    ) -> Result<NotificationSettings, BackendError> {
+        let user = self.user(request).await?;
+        self.0.notifications.save_settings(&user, &settings).await.map_err(to_backend)
+    }
+}
+
+impl UiBackend {
+    /// The signed-in user of a server-function call.
+    async fn user(&self, request: &Parts) -> Result<EntityRef, BackendError> {
+        match self.0.auth.identify(&request.headers).await {
+            Ok(Some(Principal::User(user))) => Ok(user),
+            Ok(_) | Err(Error::Authentication(_)) => Err(BackendError::Unauthenticated),
+            Err(error) => Err(to_backend(error)),
+        }
     }
 }
 

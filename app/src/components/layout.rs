@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::icons::{Icon, IconKind};
+use crate::notifications::NotificationsSidebarItem;
 use crate::{
     Session,
     model::{Viewer, initials},
@@ -31,6 +32,8 @@ pub fn Layout(viewer: Viewer, children: Children) -> impl IntoView {
                 <nav aria-label="Main" class="flex-1">
                     <ul class="flex flex-row gap-1 md:flex-col md:px-2">
                         <NavItem href="/" icon=IconKind::Home label="Home"/>
+                        <NotificationsSidebarItem/>
+                        <NavItem href="/notifications/settings" icon=IconKind::Settings label="Settings"/>
                     </ul>
                 </nav>
                 <UserMenu viewer/>
@@ -40,6 +43,7 @@ pub fn Layout(viewer: Viewer, children: Children) -> impl IntoView {
             </main>
         </div>
     }
+    .into_any()
 }
 
 /// A sidebar link; the router marks the current page with `aria-current="page"`.
@@ -92,7 +96,9 @@ fn UserMenu(viewer: Viewer) -> impl IntoView {
 #[component]
 pub fn PageHeader(
     #[prop(into)] title: String,
-    #[prop(into, optional)] subtitle: Option<String>,
+    /// Shown under the title when not empty.
+    #[prop(into, optional)]
+    subtitle: String,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     view! {
@@ -100,7 +106,7 @@ pub fn PageHeader(
             <div class="flex flex-wrap items-end justify-between gap-4">
                 <div class="min-w-0">
                     <h1 class="text-2xl font-semibold tracking-tight sm:text-3xl">{title}</h1>
-                    {subtitle.map(|text| view! { <p class="mt-1 text-sm text-white/80">{text}</p> })}
+                    {(!subtitle.is_empty()).then(|| view! { <p class="mt-1 text-sm text-white/80">{subtitle}</p> })}
                 </div>
                 {children.map(|children| children())}
             </div>

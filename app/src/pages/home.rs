@@ -9,6 +9,7 @@ use crate::{
         layout::PageHeader,
     },
     model::Viewer,
+    notifications::UnreadNotificationsCard,
 };
 
 #[component]
@@ -34,6 +35,7 @@ pub fn HomePage() -> impl IntoView {
                     </dd>
                 </dl>
             </Card>
+            <UnreadNotificationsCard/>
             <Card title="Your groups" icon=IconKind::Users>
                 {if viewer.groups.is_empty() {
                     view! { <p class="text-sm text-zinc-500 dark:text-zinc-400">"You are not a member of any group."</p> }.into_any()
@@ -52,6 +54,7 @@ pub fn HomePage() -> impl IntoView {
             </Card>
         </div>
     }
+    .into_any()
 }
 
 #[component]

@@ -10,7 +10,7 @@ pub mod store;
 
 use std::{collections::HashSet, sync::Arc};
 
-use serde::{Deserialize, Serialize};
+pub use app::model::ListResponse;
 use serde_json::{Value, json};
 use url::Url;
 use uuid::Uuid;
@@ -32,15 +32,6 @@ use crate::{
     },
     timestamp::Timestamp,
 };
-
-/// `GET /notifications`: Backstage's shape plus `nextCursor` for keyset paging.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListResponse {
-    pub total_count: i64,
-    pub notifications: Vec<Notification>,
-    pub next_cursor: Option<String>,
-}
 
 /// `POST /notifications/update`.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,9 +58,14 @@ impl UpdateRequest {
             Some(Value::Bool(value)) => Ok(Some(*value)),
             Some(_) => Err(Error::input(format!("{name} must be true or false"))),
         };
+        Ok(Self::new(&ids, flag("read")?, flag("saved")?))
+    }
+
+    /// Ids that are not UUIDs are dropped (they name nothing); repeats collapse.
+    pub fn new(ids: &[&str], read: Option<bool>, saved: Option<bool>) -> Self {
         let mut unique = HashSet::new();
-        let ids = ids.into_iter().filter_map(|id| Uuid::parse_str(id).ok()).filter(|id| unique.insert(*id)).collect();
-        Ok(Self { ids, read: flag("read")?, saved: flag("saved")? })
+        let ids = ids.iter().filter_map(|id| Uuid::parse_str(id).ok()).filter(|id| unique.insert(*id)).collect();
+        Self { ids, read, saved }
     }
 }
 

@@ -1,56 +1,10 @@
 //! Notifications as stored and as they appear on the wire.
 
-use serde::{Deserialize, Serialize};
+pub use app::model::{Notification, Payload, Severity, Status};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::timestamp::Timestamp;
-
-/// How urgent a notification is. Stored as its rank, so "at least this severe" is `rank <= n`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Critical,
-    High,
-    Normal,
-    Low,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 4] = [Severity::Critical, Severity::High, Severity::Normal, Severity::Low];
-
-    pub fn rank(self) -> i16 {
-        match self {
-            Severity::Critical => 1,
-            Severity::High => 2,
-            Severity::Normal => 3,
-            Severity::Low => 4,
-        }
-    }
-
-    pub fn from_rank(rank: i16) -> Self {
-        match rank {
-            1 => Severity::Critical,
-            2 => Severity::High,
-            4 => Severity::Low,
-            _ => Severity::Normal,
-        }
-    }
-
-    /// The exact, lower-case names of the contract; anything else is not a severity.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Normal => "normal",
-            Severity::Low => "low",
-        }
-    }
-}
 
 /// One notification as a user sees it: a personal row, or a broadcast with this user's state.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -102,55 +56,9 @@ impl Stored {
     }
 }
 
-/// The `Notification` of the Backstage API: unset fields are `null`, instants ISO 8601.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Notification {
-    pub id: String,
-    pub user: Option<String>,
-    pub created: String,
-    pub saved: Option<String>,
-    pub read: Option<String>,
-    pub updated: Option<String>,
-    pub origin: String,
-    pub payload: Payload,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Payload {
-    pub title: String,
-    pub description: Option<String>,
-    pub link: Option<String>,
-    pub severity: Severity,
-    pub topic: Option<String>,
-    pub scope: Option<String>,
-    pub icon: Option<String>,
-    /// Returned when it was sent; the schema has no `null` for it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Value>,
-}
-
-/// Counts for `/status`; `saved` is Herald's addition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Status {
-    pub unread: i64,
-    pub read: i64,
-    pub saved: i64,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn severity_names_are_exact_and_ranked() {
-        assert_eq!(Severity::parse("high"), Some(Severity::High));
-        assert_eq!(Severity::parse("HIGH"), None);
-        assert_eq!(Severity::parse("urgent"), None);
-        for severity in Severity::ALL {
-            assert_eq!(Severity::from_rank(severity.rank()), severity);
-        }
-        assert!(Severity::Critical.rank() < Severity::Low.rank());
-    }
 
     #[test]
     fn unset_fields_are_null_and_metadata_is_omitted() {

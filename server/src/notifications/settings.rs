@@ -5,39 +5,13 @@
 //! case-insensitively (as upstream does for them); origins and topics match exactly, everywhere
 //! (upstream mixes the two).
 
+pub use app::model::{ChannelSetting, NotificationSettings, OriginSetting, TopicSetting};
 use serde::{Deserialize, Serialize};
 
 use super::store::SettingRow;
 
 /// The channel of Herald's own UI; other channels come from processors (email, …).
 pub const WEB_CHANNEL: &str = "Web";
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotificationSettings {
-    pub channels: Vec<ChannelSetting>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChannelSetting {
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    pub origins: Vec<OriginSetting>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OriginSetting {
-    pub id: String,
-    pub enabled: bool,
-    #[serde(default)]
-    pub topics: Vec<TopicSetting>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TopicSetting {
-    pub id: String,
-    pub enabled: bool,
-}
 
 /// Administrator defaults (`notifications.default_settings`): like user settings, but a
 /// channel's `enabled` and its `origins` are optional.

@@ -1,0 +1,69 @@
+//! Server functions for the notifications UI. Each goes through the same service as the REST
+//! API, with the REST API's query strings.
+
+use leptos::prelude::*;
+
+use crate::model::{ListResponse, Notification, NotificationSettings, Status};
+
+#[cfg(feature = "ssr")]
+use crate::session::ssr::{backend, request, to_server_error};
+
+#[server(prefix = "/_srv", endpoint = "notifications/list")]
+pub async fn list_notifications(query: String) -> Result<ListResponse, ServerFnError> {
+    backend()?.list(&request()?, &query).await.map_err(to_server_error)
+}
+
+#[server(prefix = "/_srv", endpoint = "notifications/get")]
+pub async fn get_notification(id: String) -> Result<Notification, ServerFnError> {
+    backend()?.notification(&request()?, &id).await.map_err(to_server_error)
+}
+
+#[server(prefix = "/_srv", endpoint = "notifications/status")]
+pub async fn notification_status() -> Result<Status, ServerFnError> {
+    backend()?.status(&request()?).await.map_err(to_server_error)
+}
+
+#[server(prefix = "/_srv", endpoint = "notifications/topics")]
+pub async fn notification_topics(query: String) -> Result<Vec<String>, ServerFnError> {
+    backend()?.topics(&request()?, &query).await.map_err(to_server_error)
+}
+
+/// Marks notifications read/unread and saved/unsaved (bulk actions).
+#[server(prefix = "/_srv", endpoint = "notifications/update")]
+pub async fn update_notifications(
+    ids: Vec<String>,
+    read: Option<bool>,
+    saved: Option<bool>,
+) -> Result<Vec<Notification>, ServerFnError> {
+    backend()?.update(&request()?, ids, read, saved).await.map_err(to_server_error)
+}
+
+/// One row's read toggle: a plain form, so it works before (or without) JavaScript; without
+/// JavaScript, Leptos sends the browser back to the page it came from.
+#[server(prefix = "/_srv", endpoint = "notifications/set-read")]
+pub async fn set_read(id: String, read: bool) -> Result<(), ServerFnError> {
+    backend()?.update(&request()?, vec![id], Some(read), None).await.map_err(to_server_error)?;
+    Ok(())
+}
+
+/// One row's save toggle, as a plain form.
+#[server(prefix = "/_srv", endpoint = "notifications/set-saved")]
+pub async fn set_saved(id: String, saved: bool) -> Result<(), ServerFnError> {
+    backend()?.update(&request()?, vec![id], None, Some(saved)).await.map_err(to_server_error)?;
+    Ok(())
+}
+
+#[server(prefix = "/_srv", endpoint = "notifications/read-all")]
+pub async fn mark_all_read() -> Result<u64, ServerFnError> {
+    backend()?.mark_all_read(&request()?, "").await.map_err(to_server_error)
+}
+
+#[server(prefix = "/_srv", endpoint = "notifications/settings")]
+pub async fn get_settings() -> Result<NotificationSettings, ServerFnError> {
+    backend()?.settings(&request()?).await.map_err(to_server_error)
+}
+
+#[server(prefix = "/_srv", endpoint = "notifications/save-settings", input = leptos::server_fn::codec::Json)]
+pub async fn save_settings(settings: NotificationSettings) -> Result<NotificationSettings, ServerFnError> {
+    backend()?.save_settings(&request()?, settings).await.map_err(to_server_error)
+}

@@ -1,0 +1,93 @@
+//! Keeping notification views current: one `notifications` subscription for the page, turned
+//! into a refresh signal that bursts cannot turn into a storm.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{model::Notification, signals::use_signal};
+
+/// A message on the `notifications` channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalMessage {
+    pub action: String,
+    #[serde(default)]
+    pub notification_id: Option<String>,
+    #[serde(default)]
+    pub notification_ids: Option<Vec<String>>,
+    /// Herald sends the notification itself with `new_notification`.
+    #[serde(default)]
+    pub notification: Option<Notification>,
+    #[serde(default)]
+    pub count: Option<u64>,
+}
+
+/// Leading edge, then at most one more refresh per window: an immediate update for a single
+/// change, one trailing refresh for a burst.
+const COALESCE: Duration = Duration::from_millis(250);
+
+#[derive(Clone, Copy)]
+pub struct Live {
+    /// Changes when the user's notifications may have changed; resources depend on it.
+    pub version: ReadSignal<u64>,
+    set_version: WriteSignal<u64>,
+    /// The latest message (toasts and browser notifications read `new_notification`s).
+    pub last: ReadSignal<Option<SignalMessage>>,
+    /// Whether live updates are connected.
+    pub available: Signal<bool>,
+    cooling: StoredValue<bool>,
+    pending: StoredValue<bool>,
+}
+
+impl Live {
+    /// Asks every view to refetch, coalesced with other requests.
+    pub fn refresh(self) {
+        if self.cooling.get_value() {
+            self.pending.set_value(true);
+            return;
+        }
+        self.set_version.update(|v| *v += 1);
+        self.cooling.set_value(true);
+        set_timeout(
+            move || {
+                self.cooling.set_value(false);
+                if self.pending.get_value() {
+                    self.pending.set_value(false);
+                    self.refresh();
+                }
+            },
+            COALESCE,
+        );
+    }
+}
+
+/// Subscribes the signed-in pages to their user's notification signals.
+pub fn provide_live() -> Live {
+    let handle = use_signal::<SignalMessage>("notifications");
+    let (version, set_version) = signal(0u64);
+    let live = Live {
+        version,
+        set_version,
+        last: handle.last,
+        available: handle.available,
+        cooling: StoredValue::new(false),
+        pending: StoredValue::new(false),
+    };
+    // Any message, a resync, or a change of connection (something may have happened while
+    // disconnected, or between the page's render and the socket's opening).
+    Effect::new(move |previous: Option<()>| {
+        handle.last.track();
+        handle.resyncs.track();
+        handle.available.track();
+        if previous.is_some() {
+            live.refresh();
+        }
+    });
+    provide_context(live);
+    live
+}
+
+pub fn use_live() -> Option<Live> {
+    use_context::<Live>()
+}

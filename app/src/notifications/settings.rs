@@ -1,0 +1,307 @@
+//! Notification settings: the channel × origin × topic switches (`UserNotificationSettings`)
+//! and the page that holds them. Every change is saved at once.
+
+use std::collections::{HashMap, HashSet};
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::{
+    api::{get_settings, save_settings},
+    display_name,
+};
+use crate::{
+    components::{
+        icons::{Icon, IconKind},
+        layout::PageHeader,
+    },
+    model::NotificationSettings,
+};
+
+/// Whether a notification from `origin` (about `topic`) is on for `channel`, as the settings
+/// say: no entry for the channel means on; an unknown origin follows the channel.
+pub fn enabled_for(settings: &NotificationSettings, channel: &str, origin: &str, topic: Option<&str>) -> bool {
+    let Some(channel) = settings.channels.iter().find(|c| c.id == channel) else { return true };
+    let Some(origin) = channel.origins.iter().find(|o| o.id == origin) else { return channel.enabled.unwrap_or(true) };
+    match topic.and_then(|t| origin.topics.iter().find(|x| x.id == t)) {
+        Some(topic) => topic.enabled,
+        None => origin.enabled,
+    }
+}
+
+/// Turning an origin on or off turns all its topics with it; a topic can only be on while its
+/// origin is.
+pub fn toggled(
+    settings: &NotificationSettings,
+    channel: &str,
+    origin: &str,
+    topic: Option<&str>,
+    value: bool,
+) -> NotificationSettings {
+    let mut next = settings.clone();
+    for c in next.channels.iter_mut().filter(|c| c.id == channel) {
+        for o in c.origins.iter_mut().filter(|o| o.id == origin) {
+            match topic {
+                None => {
+                    o.enabled = value;
+                    for t in &mut o.topics {
+                        t.enabled = value;
+                    }
+                }
+                Some(topic) => {
+                    let origin_on = o.enabled;
+                    for t in o.topics.iter_mut().filter(|t| t.id == topic) {
+                        t.enabled = origin_on && value;
+                    }
+                }
+            }
+        }
+    }
+    next
+}
+
+#[component]
+pub fn NotificationSettingsPage() -> impl IntoView {
+    view! {
+        <Title text="Notification settings"/>
+        <PageHeader title="Notification settings" subtitle="Choose what reaches you, and where"/>
+        <div class="p-4 sm:p-6">
+            <UserNotificationSettings/>
+        </div>
+    }
+}
+
+#[component]
+pub fn UserNotificationSettings(
+    /// Display names for origin ids; others are made readable from the id.
+    #[prop(optional)]
+    origin_names: HashMap<String, String>,
+    /// Display names for topic ids.
+    #[prop(optional)]
+    topic_names: HashMap<String, String>,
+) -> impl IntoView {
+    let loaded = Resource::new(|| (), |_| get_settings());
+    let save = Action::new(|settings: &NotificationSettings| save_settings(settings.clone()));
+    // What the switches show: the last answer from the server (loaded, then after each save).
+    // Read inside the transition, so rendering waits for the settings.
+    let current = move || {
+        let loaded = loaded.get();
+        match save.value().get() {
+            Some(Ok(saved)) => Some(saved),
+            _ => loaded.and_then(Result::ok),
+        }
+    };
+    let expanded = RwSignal::new(HashSet::<String>::new());
+    let origin_names = StoredValue::new(origin_names);
+    let topic_names = StoredValue::new(topic_names);
+    let failed = move || matches!(save.value().get(), Some(Err(_)));
+    view! {
+        <section class="rounded-lg bg-white shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800" aria-labelledby="settings-title">
+            <h2 id="settings-title" class="border-b border-zinc-200 px-4 py-3 text-lg font-semibold dark:border-zinc-800">"Notification settings"</h2>
+            <Show when=failed>
+                <p role="alert" class="px-4 py-2 text-sm text-red-700 dark:text-red-400">"Could not save the settings; showing what is stored."</p>
+            </Show>
+            <Transition fallback=|| view! { <p class="p-6 text-sm text-zinc-500">"Loading…"</p> }>
+                {move || {
+                    let Some(settings) = current() else {
+                        return view! { <p class="p-6 text-sm text-red-700">"Could not load the settings."</p> }.into_any();
+                    };
+                    let channels: Vec<String> = settings.channels.iter().map(|c| c.id.clone()).collect();
+                    // Origins once, whichever channels list them, with the union of their topics.
+                    let mut origins: Vec<(String, Vec<String>)> = Vec::new();
+                    for channel in &settings.channels {
+                        for origin in &channel.origins {
+                            let index = match origins.iter().position(|(id, _)| *id == origin.id) {
+                                Some(index) => index,
+                                None => {
+                                    origins.push((origin.id.clone(), Vec::new()));
+                                    origins.len() - 1
+                                }
+                            };
+                            for topic in &origin.topics {
+                                if !origins[index].1.contains(&topic.id) {
+                                    origins[index].1.push(topic.id.clone());
+                                }
+                            }
+                        }
+                    }
+                    if origins.is_empty() {
+                        return view! {
+                            <p class="p-6 text-sm text-zinc-500 dark:text-zinc-400" data-testid="settings-empty">"No notification settings available, check back later"</p>
+                        }.into_any();
+                    }
+                    let settings = StoredValue::new(settings);
+                    let channels = StoredValue::new(channels);
+                    view! {
+                        <div class="overflow-x-auto">
+                            <table class="w-full text-sm">
+                                <thead>
+                                    <tr class="border-b border-zinc-200 text-left text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
+                                        <th scope="col" class="w-10 px-4 py-2"><span class="sr-only">"Expand"</span></th>
+                                        <th scope="col" class="px-2 py-2 font-medium">"Origin"</th>
+                                        <th scope="col" class="px-2 py-2 font-medium">"Topic"</th>
+                                        {channels.get_value().into_iter().map(|c| view! { <th scope="col" class="px-4 py-2 text-center font-medium">{c}</th> }).collect_view()}
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {origins.into_iter().map(|(origin, topics)| {
+                                        let origin_label = origin_names.with_value(|names| names.get(&origin).cloned()).unwrap_or_else(|| display_name(&origin));
+                                        let is_open = {
+                                            let origin = origin.clone();
+                                            move || expanded.with(|e| e.contains(&origin))
+                                        };
+                                        let toggle_open = {
+                                            let origin = origin.clone();
+                                            move |_| expanded.update(|e| if !e.remove(&origin) { e.insert(origin.clone()); })
+                                        };
+                                        let has_topics = !topics.is_empty();
+                                        let origin_for_rows = origin.clone();
+                                        let origin_label_for_rows = origin_label.clone();
+                                        view! {
+                                            <tr class="border-b border-zinc-100 dark:border-zinc-800" data-testid="settings-origin" data-origin=origin.clone()>
+                                                <td class="px-4 py-2">
+                                                    {has_topics.then(|| {
+                                                        let is_open = is_open.clone();
+                                                        let is_open_label = is_open.clone();
+                                                        view! {
+                                                            <button
+                                                                type="button"
+                                                                class="rounded p-1 text-zinc-500 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800"
+                                                                aria-expanded=move || is_open().to_string()
+                                                                on:click=toggle_open
+                                                            >
+                                                                <span class=move || if is_open_label() { "block rotate-0 transition" } else { "block -rotate-90 transition" }>
+                                                                    <Icon kind=IconKind::ChevronDown class="h-4 w-4"/>
+                                                                </span>
+                                                                <span class="sr-only">{format!("Topics of {origin_label}")}</span>
+                                                            </button>
+                                                        }
+                                                    })}
+                                                </td>
+                                                <td class="px-2 py-2 font-medium">{origin_label.clone()}</td>
+                                                <td class="px-2 py-2 text-zinc-500 dark:text-zinc-400">"all"</td>
+                                                {channels.get_value().into_iter().map(|channel| {
+                                                    let origin = origin.clone();
+                                                    let label = format!("{channel} notifications from {origin_label}");
+                                                    let on = settings.with_value(|s| enabled_for(s, &channel, &origin, None));
+                                                    view! {
+                                                        <td class="px-4 py-2 text-center">
+                                                            <Switch on label on_toggle=move |value| {
+                                                                save.dispatch(settings.with_value(|s| toggled(s, &channel, &origin, None, value)));
+                                                            }/>
+                                                        </td>
+                                                    }
+                                                }).collect_view()}
+                                            </tr>
+                                            <Show when=is_open.clone()>
+                                                {topics.iter().map(|topic| {
+                                                    let topic_label = topic_names.with_value(|names| names.get(topic).cloned()).unwrap_or_else(|| display_name(topic));
+                                                    let origin = origin_for_rows.clone();
+                                                    let origin_label = origin_label_for_rows.clone();
+                                                    let topic = topic.clone();
+                                                    view! {
+                                                        <tr class="border-b border-zinc-100 bg-zinc-50/60 dark:border-zinc-800 dark:bg-zinc-950/40" data-testid="settings-topic" data-topic=topic.clone()>
+                                                            <td></td>
+                                                            <td></td>
+                                                            <td class="px-2 py-2">{topic_label.clone()}</td>
+                                                            {channels.get_value().into_iter().map(|channel| {
+                                                                let origin = origin.clone();
+                                                                let topic = topic.clone();
+                                                                let label = format!("{channel} notifications from {origin_label} about {topic_label}");
+                                                                let on = settings.with_value(|s| enabled_for(s, &channel, &origin, Some(&topic)));
+                                                                view! {
+                                                                    <td class="px-4 py-2 text-center">
+                                                                        <Switch on label on_toggle=move |value| {
+                                                                            save.dispatch(settings.with_value(|s| toggled(s, &channel, &origin, Some(&topic), value)));
+                                                                        }/>
+                                                                    </td>
+                                                                }
+                                                            }).collect_view()}
+                                                        </tr>
+                                                    }
+                                                }).collect_view()}
+                                            </Show>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+/// An accessible on/off switch.
+#[component]
+fn Switch(on: bool, label: String, on_toggle: impl Fn(bool) + 'static) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            role="switch"
+            aria-checked=on.to_string()
+            aria-label=label
+            on:click=move |_| on_toggle(!on)
+            class=if on {
+                "relative inline-flex h-6 w-11 items-center rounded-full bg-sky-600 transition focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
+            } else {
+                "relative inline-flex h-6 w-11 items-center rounded-full bg-zinc-300 transition focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600 dark:bg-zinc-600"
+            }
+        >
+            <span class=if on { "inline-block h-5 w-5 translate-x-5 rounded-full bg-white shadow transition" } else { "inline-block h-5 w-5 translate-x-0.5 rounded-full bg-white shadow transition" }></span>
+            <span class="sr-only">{if on { "On" } else { "Off" }}</span>
+        </button>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ChannelSetting, OriginSetting, TopicSetting};
+
+    fn settings(channel_enabled: Option<bool>, origin_enabled: bool, topic_enabled: bool) -> NotificationSettings {
+        NotificationSettings {
+            channels: vec![ChannelSetting {
+                id: "Web".into(),
+                enabled: channel_enabled,
+                origins: vec![OriginSetting {
+                    id: "external:ci".into(),
+                    enabled: origin_enabled,
+                    topics: vec![TopicSetting { id: "builds".into(), enabled: topic_enabled }],
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn switches_follow_channel_origin_and_topic() {
+        let s = settings(None, true, false);
+        assert!(enabled_for(&s, "Web", "external:ci", None));
+        assert!(!enabled_for(&s, "Web", "external:ci", Some("builds")));
+        assert!(enabled_for(&s, "Web", "external:ci", Some("deploys")), "unknown topic: the origin decides");
+        assert!(enabled_for(&s, "Email", "external:ci", None), "no channel entry: on");
+        assert!(
+            !enabled_for(&settings(Some(false), true, true), "Web", "external:other", None),
+            "unknown origin: the channel decides"
+        );
+    }
+
+    #[test]
+    fn toggling_an_origin_carries_its_topics_and_topics_need_their_origin() {
+        let off = toggled(&settings(None, true, true), "Web", "external:ci", None, false);
+        assert!(
+            !enabled_for(&off, "Web", "external:ci", None) && !enabled_for(&off, "Web", "external:ci", Some("builds"))
+        );
+        let on = toggled(&off, "Web", "external:ci", None, true);
+        assert!(enabled_for(&on, "Web", "external:ci", Some("builds")));
+        let topic_off = toggled(&on, "Web", "external:ci", Some("builds"), false);
+        assert!(
+            enabled_for(&topic_off, "Web", "external:ci", None)
+                && !enabled_for(&topic_off, "Web", "external:ci", Some("builds"))
+        );
+        let topic_on_under_disabled_origin = toggled(&off, "Web", "external:ci", Some("builds"), true);
+        assert!(!enabled_for(&topic_on_under_disabled_origin, "Web", "external:ci", Some("builds")));
+    }
+}

@@ -1,0 +1,190 @@
+//! `NotificationsSidebarItem`: the sidebar link with the live unread count, the `(N) ` title
+//! prefix, toasts for new notifications, and browser notifications.
+
+use std::{sync::Arc, time::Duration};
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::{api::notification_status, live::use_live, toasts::Toaster};
+use crate::components::icons::{Icon, IconKind};
+
+/// What a custom `render_item` gets.
+#[derive(Clone)]
+pub struct RenderItemProps {
+    pub unread_count: Signal<i64>,
+    pub to: String,
+    pub on_click: Callback<()>,
+}
+
+/// Replaces the sidebar item entirely.
+pub type RenderItem = Arc<dyn Fn(RenderItemProps) -> AnyView + Send + Sync>;
+
+/// The unread count shown in the document title as `(N) …`; the root `<Title>` formats with it.
+#[derive(Clone, Copy)]
+pub struct TitleCount(pub RwSignal<Option<i64>>);
+
+/// `99+` above 99; nothing at 0.
+pub fn badge_text(count: i64) -> Option<String> {
+    match count {
+        ..=0 => None,
+        1..=99 => Some(count.to_string()),
+        _ => Some("99+".into()),
+    }
+}
+
+#[component]
+pub fn NotificationsSidebarItem(
+    /// Show a browser notification for each new notification (permission is asked for on a
+    /// click on the item).
+    #[prop(optional)]
+    web_notifications_enabled: bool,
+    /// Prefix the document title with `(N) ` while N notifications are unread.
+    #[prop(default = true)]
+    title_counter_enabled: bool,
+    /// Show a toast for each new notification.
+    #[prop(default = true)]
+    snackbar_enabled: bool,
+    /// How long a toast stays.
+    #[prop(default = Duration::from_secs(15))]
+    snackbar_auto_hide_duration: Duration,
+    /// Extra classes for the link.
+    #[prop(into, optional)]
+    class: String,
+    #[prop(default = IconKind::Bell)] icon: IconKind,
+    #[prop(into, default = "Notifications".to_owned())] text: String,
+    /// Renders the item instead of the default link.
+    #[prop(optional)]
+    render_item: Option<RenderItem>,
+) -> impl IntoView {
+    let live = use_live();
+    let version = move || live.map(|l| l.version.get()).unwrap_or_default();
+    let status = Resource::new(version, |_| notification_status());
+    let unread = Signal::derive(move || status.get().and_then(Result::ok).map_or(0, |s| s.unread));
+    if title_counter_enabled && let Some(TitleCount(count)) = use_context::<TitleCount>() {
+        Effect::new(move |_| count.set(Some(unread.get())));
+        on_cleanup(move || count.set(None));
+    }
+    let on_click = Callback::new(move |()| {
+        if web_notifications_enabled {
+            browser::ask_permission();
+        }
+    });
+    if web_notifications_enabled && let Some(live) = live {
+        Effect::new(move |_| {
+            if let Some(message) = live.last.get()
+                && message.action == "new_notification"
+                && let Some(notification) = message.notification
+            {
+                browser::show(&notification);
+            }
+        });
+    }
+    let label = text.clone();
+    let item = match render_item {
+        Some(render) => render(RenderItemProps { unread_count: unread, to: "/notifications".into(), on_click }),
+        None => view! {
+            <li>
+                <A
+                    href="/notifications"
+                    exact=true
+                    attr:class=format!(
+                        "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium text-zinc-300 outline-none hover:bg-zinc-800 hover:text-white focus-visible:ring-2 focus-visible:ring-sky-400 aria-[current=page]:bg-zinc-800 aria-[current=page]:text-white {class}"
+                    )
+                    attr:aria-label=move || match unread.get() {
+                        0 => label.clone(),
+                        n => format!("{label}, {n} unread"),
+                    }
+                    on:click=move |_| on_click.run(())
+                >
+                    <span class="relative">
+                        <Icon kind=icon/>
+                        <Transition fallback=|| ()>
+                            {move || badge_text(unread.get()).map(|badge| view! {
+                                <span
+                                    data-testid="unread-badge"
+                                    class="absolute -right-2.5 -top-2 min-w-[1.125rem] rounded-full bg-red-600 px-1 text-center text-[0.6875rem] font-semibold leading-[1.125rem] text-white ring-2 ring-zinc-900"
+                                >
+                                    {badge}
+                                </span>
+                            })}
+                        </Transition>
+                    </span>
+                    <span class="hidden sm:inline" aria-hidden="true">{text.clone()}</span>
+                </A>
+            </li>
+        }
+        .into_any(),
+    };
+    view! {
+        {item}
+        {snackbar_enabled.then(|| view! { <Toaster auto_hide=snackbar_auto_hide_duration/> })}
+    }
+    .into_any()
+}
+
+/// Browser notifications (the Notification API), only in the browser.
+mod browser {
+    use crate::model::Notification;
+
+    #[cfg(feature = "hydrate")]
+    pub fn ask_permission() {
+        use web_sys::NotificationPermission;
+        if web_sys::Notification::permission() == NotificationPermission::Default {
+            let _ = web_sys::Notification::request_permission();
+        }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn ask_permission() {}
+
+    /// Shows one; `tag` = id, so several tabs showing it collapse into one. A click opens the
+    /// link (or the notification on its page) and marks it read.
+    #[cfg(feature = "hydrate")]
+    pub fn show(notification: &Notification) {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        use web_sys::{NotificationOptions, NotificationPermission};
+        if web_sys::Notification::permission() != NotificationPermission::Granted {
+            return;
+        }
+        let options = NotificationOptions::new();
+        options.set_tag(&notification.id);
+        if let Some(description) = &notification.payload.description {
+            options.set_body(description);
+        }
+        let Ok(shown) = web_sys::Notification::new_with_options(&notification.payload.title, &options) else { return };
+        let id = notification.id.clone();
+        let target = notification.payload.link.clone().unwrap_or_else(|| format!("/notifications?id={id}"));
+        let has_link = notification.payload.link.is_some();
+        let on_click = Closure::<dyn FnMut()>::new(move || {
+            if let Some(window) = web_sys::window() {
+                let _ = window.focus();
+                let _ = window.open_with_url_and_target(&target, "_blank");
+            }
+            if has_link {
+                let id = id.clone();
+                leptos::task::spawn_local(async move {
+                    let _ = super::super::api::update_notifications(vec![id], Some(true), None).await;
+                });
+            }
+        });
+        shown.set_onclick(Some(on_click.as_ref().unchecked_ref()));
+        on_click.forget();
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn show(_: &Notification) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::badge_text;
+
+    #[test]
+    fn the_badge_counts_to_99() {
+        assert_eq!(badge_text(0), None);
+        assert_eq!(badge_text(7).as_deref(), Some("7"));
+        assert_eq!(badge_text(99).as_deref(), Some("99"));
+        assert_eq!(badge_text(100).as_deref(), Some("99+"));
+    }
+}

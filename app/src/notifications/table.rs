@@ -1,0 +1,604 @@
+//! The notifications table: selection, rows, per-row and bulk actions, mark-all-read, search
+//! and paging.
+
+use std::collections::HashSet;
+
+use leptos::{either::Either, html, prelude::*};
+use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
+
+use super::{
+    api::{SetRead, SetSaved, mark_all_read, update_notifications},
+    filters::{Filters, PAGE_SIZES},
+    keyboard::{ShortcutsDialog, Triage, provide_triage},
+    page::use_page_data,
+    severity_style,
+};
+use crate::{
+    components::icons::{Icon, IconKind},
+    hydration::use_hydrated,
+    model::Notification,
+    time::{parse_iso, relative, use_clock},
+};
+
+/// Descriptions longer than this are cut, with "Show more".
+const DESCRIPTION_CHARS: usize = 100;
+
+#[component]
+pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
+    let data = use_page_data();
+    let filters = data.filters;
+    let selected = RwSignal::new(HashSet::<String>::new());
+    let set_read = ServerAction::<SetRead>::new();
+    let set_saved = ServerAction::<SetSaved>::new();
+    let bulk = Action::new(|(ids, read, saved): &(Vec<String>, Option<bool>, Option<bool>)| {
+        update_notifications(ids.clone(), *read, *saved)
+    });
+    let mark_all = Action::new(|_: &()| mark_all_read());
+    // Whatever this page changes, it shows at once (other tabs hear it through signals).
+    Effect::new(move |_| {
+        set_read.version().track();
+        set_saved.version().track();
+        bulk.version().track();
+        mark_all.version().track();
+        data.refresh.run(());
+    });
+
+    // The rows shown: the page, with a deep-linked notification added on top when it is not on it.
+    let rows = Memo::new(move |_| {
+        let mut rows: Vec<Notification> =
+            data.list.get().and_then(Result::ok).map(|l| l.notifications).unwrap_or_default();
+        if let Some(Some(focused)) = data.focused.get()
+            && !rows.iter().any(|r| r.id == focused.id)
+        {
+            rows.insert(0, focused);
+        }
+        rows
+    });
+    let total = Signal::derive(move || data.list.get().and_then(Result::ok).map_or(0, |l| l.total_count));
+    // The selection only ever holds what is shown.
+    Effect::new(move |_| {
+        let shown: HashSet<String> = rows.with(|rows| rows.iter().map(|r| r.id.clone()).collect());
+        if selected.with_untracked(|s| s.iter().any(|id| !shown.contains(id))) {
+            selected.update(|s| s.retain(|id| shown.contains(id)));
+        }
+    });
+    let triage = provide_triage(rows, selected, set_read, set_saved);
+    let confirming = RwSignal::new(false);
+
+    let table_title = move || filters.get().view.title(total.get());
+    view! {
+        <div class="rounded-lg bg-white shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+            <div class="flex flex-wrap items-center justify-between gap-3 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
+                <h2 class="text-lg font-semibold" id="notifications-title" data-testid="table-title">
+                    <Transition fallback=|| "Notifications">{table_title}</Transition>
+                </h2>
+                <div class="flex w-full items-center gap-2 sm:w-auto">
+                    <SearchBox/>
+                    <button
+                        type="button"
+                        title="Keyboard shortcuts (?)"
+                        class="rounded-md p-1.5 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+                        on:click=move |_| triage.help.set(true)
+                    >
+                        <Icon kind=IconKind::Keyboard/>
+                        <span class="sr-only">"Keyboard shortcuts"</span>
+                    </button>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <p class="p-6 text-sm text-zinc-500">"Loading…"</p> }>
+                {move || {
+                    // Both reads wait for their data before the first paint.
+                    data.focused.track();
+                    if let Some(Err(error)) = data.list.get() {
+                        return Either::Left(view! {
+                            <p role="alert" class="p-6 text-sm text-red-700 dark:text-red-400">{format!("Could not load notifications: {error}")}</p>
+                        });
+                    }
+                    Either::Right(view! {
+                        <Show when=move || !rows.with(Vec::is_empty) fallback=move || view! { <EmptyState/> }>
+                            <BulkToolbar rows selected bulk unread=data.unread confirming/>
+                            <table class="w-full table-fixed border-collapse text-sm" aria-labelledby="notifications-title">
+                                <thead class="sr-only sm:not-sr-only">
+                                    <tr class="border-b border-zinc-200 text-left text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
+                                        <th scope="col" class="w-12 px-4 py-2"><SelectAll rows selected/></th>
+                                        <th scope="col" class="px-2 py-2 font-medium">"Notification"</th>
+                                        <th scope="col" class="w-24 px-4 py-2 text-right font-medium">"Actions"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    <For
+                                        each=move || rows.get().into_iter().enumerate()
+                                        key=|(index, n)| (n.id.clone(), n.read.clone(), n.saved.clone(), n.updated.clone(), *index)
+                                        let:((index, notification))
+                                    >
+                                        <Row notification index selected triage set_read set_saved mark_as_read_on_link_open/>
+                                    </For>
+                                </tbody>
+                            </table>
+                        </Show>
+                    })
+                }}
+            </Transition>
+            <Pager total/>
+        </div>
+        <ConfirmMarkAll open=confirming mark_all/>
+        <ShortcutsDialog/>
+    }
+    .into_any()
+}
+
+#[component]
+fn EmptyState() -> impl IntoView {
+    let data = use_page_data();
+    let unread_view = move || data.filters.get().view == super::filters::View::Unread;
+    view! {
+        <div class="flex flex-col items-center gap-2 px-6 py-16 text-center">
+            <Icon kind=IconKind::Bell class="h-10 w-10 text-zinc-300 dark:text-zinc-600"/>
+            <p class="text-base font-medium" data-testid="empty">"No records to display"</p>
+            <p class="text-sm text-zinc-500 dark:text-zinc-400">
+                {move || if unread_view() { "You are all caught up." } else { "Nothing matches these filters." }}
+            </p>
+        </div>
+    }
+}
+
+/// Tri-state "select all" for the rows shown.
+#[component]
+fn SelectAll(rows: Memo<Vec<Notification>>, selected: RwSignal<HashSet<String>>) -> impl IntoView {
+    let input = NodeRef::<html::Input>::new();
+    let count = move || selected.with(HashSet::len);
+    let all = move || count() > 0 && count() == rows.with(Vec::len);
+    let some = move || count() > 0 && !all();
+    Effect::new(move |_| {
+        let indeterminate = some();
+        if let Some(input) = input.get() {
+            input.set_indeterminate(indeterminate);
+        }
+    });
+    view! {
+        <label class="flex items-center">
+            <input
+                node_ref=input
+                type="checkbox"
+                class="h-4 w-4 rounded border-zinc-300 accent-sky-600"
+                prop:checked=all
+                aria-checked=move || if some() { "mixed" } else if all() { "true" } else { "false" }
+                on:change=move |_| {
+                    if all() {
+                        selected.set(HashSet::new());
+                    } else {
+                        selected.set(rows.with(|rows| rows.iter().map(|r| r.id.clone()).collect()));
+                    }
+                }
+            />
+            <span class="sr-only">{move || format!("Select all ({})", count())}</span>
+        </label>
+    }
+}
+
+type BulkAction = Action<(Vec<String>, Option<bool>, Option<bool>), Result<Vec<Notification>, ServerFnError>>;
+
+/// Mark selected read/unread and saved/unsaved, and mark all read.
+#[component]
+fn BulkToolbar(
+    rows: Memo<Vec<Notification>>,
+    selected: RwSignal<HashSet<String>>,
+    bulk: BulkAction,
+    unread: Signal<i64>,
+    confirming: RwSignal<bool>,
+) -> impl IntoView {
+    let chosen = move || {
+        rows.with(|rows| rows.iter().filter(|r| selected.with(|s| s.contains(&r.id))).cloned().collect::<Vec<_>>())
+    };
+    let none = move || selected.with(HashSet::is_empty);
+    // If any chosen one is read, the button returns them to unread; likewise for saved.
+    let any_read = move || chosen().iter().any(|n| n.read.is_some());
+    let any_saved = move || chosen().iter().any(|n| n.saved.is_some());
+    let ids = move || selected.get().into_iter().collect::<Vec<_>>();
+    view! {
+        <div class="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800" role="toolbar" aria-label="Bulk actions">
+            <span class="mr-2 text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite">
+                {move || match selected.with(HashSet::len) { 0 => String::new(), n => format!("{n} selected") }}
+            </span>
+            <button
+                type="button"
+                class=BUTTON
+                disabled=none
+                on:click=move |_| {
+                    let read = !any_read();
+                    bulk.dispatch((ids(), Some(read), None));
+                }
+            >
+                <Icon kind=IconKind::Check class="h-4 w-4"/>
+                {move || if any_read() { "Return selected among unread" } else { "Mark selected as read" }}
+            </button>
+            <button
+                type="button"
+                class=BUTTON
+                disabled=none
+                on:click=move |_| {
+                    let saved = !any_saved();
+                    bulk.dispatch((ids(), None, Some(saved)));
+                }
+            >
+                <Icon kind=IconKind::Bookmark class="h-4 w-4"/>
+                {move || if any_saved() { "Undo save for selected" } else { "Save selected for later" }}
+            </button>
+            <button
+                type="button"
+                class=format!("{BUTTON} ml-auto")
+                disabled=move || unread.get() == 0
+                on:click=move |_| confirming.set(true)
+            >
+                "Mark all read"
+            </button>
+        </div>
+    }
+    .into_any()
+}
+
+const BUTTON: &str = "inline-flex items-center gap-1.5 rounded-md px-2.5 py-1.5 text-sm font-medium text-zinc-700 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-sky-500 disabled:cursor-not-allowed disabled:opacity-40 dark:text-zinc-200 dark:ring-zinc-700 dark:hover:bg-zinc-800";
+
+#[component]
+fn ConfirmMarkAll(open: RwSignal<bool>, mark_all: Action<(), Result<u64, ServerFnError>>) -> impl IntoView {
+    let cancel = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if open.get()
+            && let Some(button) = cancel.get()
+        {
+            let _ = button.focus();
+        }
+    });
+    let failed = move || matches!(mark_all.value().get(), Some(Err(_)));
+    view! {
+        <Show when=move || open.get()>
+            <div class="fixed inset-0 z-40 flex items-center justify-center bg-zinc-950/50 p-4" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+                <div role="dialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-text" class="w-full max-w-sm rounded-lg bg-white p-6 shadow-xl dark:bg-zinc-900">
+                    <h2 id="confirm-title" class="text-lg font-semibold">"Are you sure?"</h2>
+                    <p id="confirm-text" class="mt-2 text-sm text-zinc-600 dark:text-zinc-400">"Mark all notifications as read."</p>
+                    <div class="mt-6 flex justify-end gap-2">
+                        <button node_ref=cancel type="button" class=BUTTON on:click=move |_| open.set(false)>"Cancel"</button>
+                        <button
+                            type="button"
+                            class="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
+                            on:click=move |_| {
+                                mark_all.dispatch(());
+                                open.set(false);
+                            }
+                        >
+                            "Mark All"
+                        </button>
+                    </div>
+                </div>
+            </div>
+        </Show>
+        <Show when=failed>
+            <p role="alert" class="fixed bottom-4 left-4 z-50 rounded-md bg-red-700 px-4 py-2 text-sm text-white shadow-lg">
+                "Failed to mark all notifications as read"
+            </p>
+        </Show>
+    }
+    .into_any()
+}
+
+#[component]
+fn Row(
+    notification: Notification,
+    index: usize,
+    selected: RwSignal<HashSet<String>>,
+    triage: Triage,
+    set_read: ServerAction<SetRead>,
+    set_saved: ServerAction<SetSaved>,
+    mark_as_read_on_link_open: bool,
+) -> impl IntoView {
+    let data = use_page_data();
+    let clock = use_clock();
+    let n = notification;
+    let id = n.id.clone();
+    let is_read = n.read.is_some();
+    let is_saved = n.saved.is_some();
+    let style = severity_style(n.payload.severity);
+    let icon = n.payload.icon.as_deref().and_then(IconKind::named).unwrap_or(style.icon);
+    let highlighted = data.filters.with_untracked(|f| f.focus.as_deref() == Some(n.id.as_str()));
+    let created = parse_iso(&n.created).unwrap_or_default();
+    let checked = {
+        let id = id.clone();
+        move || selected.with(|s| s.contains(&id))
+    };
+    let toggle = {
+        let id = id.clone();
+        move |_| {
+            selected.update(|s| {
+                if !s.remove(&id) {
+                    s.insert(id.clone());
+                }
+            })
+        }
+    };
+    let is_focused = move || triage.focused.get() == Some(index);
+    let row_class = move || {
+        let mut class = String::from(
+            "group border-b border-zinc-100 align-top outline-none last:border-0 focus-visible:bg-sky-50 dark:border-zinc-800 dark:focus-visible:bg-sky-950/40",
+        );
+        if highlighted {
+            class.push_str(" bg-amber-50 ring-2 ring-inset ring-amber-400 dark:bg-amber-950/30");
+        } else if !is_read {
+            class.push_str(" bg-sky-50/40 dark:bg-sky-950/20");
+        }
+        class
+    };
+    let title_text = n.payload.title.clone();
+    let meta = {
+        let mut parts = vec![n.origin.clone()];
+        if let Some(topic) = &n.payload.topic {
+            parts.push(topic.clone());
+        }
+        parts.join(" • ")
+    };
+    let title_view = match n.payload.link.clone() {
+        Some(link) => {
+            let external = link.starts_with("http://") || link.starts_with("https://") || link.starts_with("//");
+            let id = id.clone();
+            let on_open = move |_| {
+                if mark_as_read_on_link_open && !is_read {
+                    set_read.dispatch(SetRead { id: id.clone(), read: true });
+                }
+            };
+            Either::Left(view! {
+                <a
+                    href=link
+                    target=if external { "_blank" } else { "_self" }
+                    rel="noopener"
+                    on:click=on_open
+                    data-row-link="true"
+                    class="font-medium text-zinc-900 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-zinc-100"
+                >
+                    {title_text.clone()}
+                    {external.then(|| view! { <Icon kind=IconKind::External class="ml-1 inline h-3.5 w-3.5 align-[-2px] text-zinc-400"/> })}
+                </a>
+            })
+        }
+        None => Either::Right(
+            view! { <span class="font-medium text-zinc-900 dark:text-zinc-100">{title_text.clone()}</span> },
+        ),
+    };
+    let (row_id, id_for_save, id_for_read) = (format!("notification-{id}"), id.clone(), id.clone());
+    view! {
+        <tr
+            id=row_id
+            data-testid="notification-row"
+            data-id=id
+            data-read=is_read.to_string()
+            data-saved=is_saved.to_string()
+            tabindex=move || if is_focused() || (triage.focused.get().is_none() && index == 0) { "0" } else { "-1" }
+            aria-current=move || is_focused().then_some("true")
+            class=row_class
+            on:focus=move |_| triage.focused.set(Some(index))
+        >
+            <td class="px-4 py-3">
+                <label class="flex items-center">
+                    <input type="checkbox" class="h-4 w-4 rounded border-zinc-300 accent-sky-600" prop:checked=checked on:change=toggle/>
+                    <span class="sr-only">{format!("Select “{}”", n.payload.title)}</span>
+                </label>
+            </td>
+            <td class="px-2 py-3">
+                <div class="flex gap-3">
+                    <span class=format!("mt-0.5 {}", style.text) title=style.label>
+                        <Icon kind=icon/>
+                        <span class="sr-only">{format!("Severity: {}", style.label)}</span>
+                    </span>
+                    <div class="min-w-0 flex-1">
+                        <div class="flex flex-wrap items-baseline gap-x-2">
+                            {(!is_read).then(|| view! { <span class="sr-only">"Unread:"</span> })}
+                            <span class=if is_read { "" } else { "font-semibold" }>{title_view}</span>
+                        </div>
+                        {n.payload.description.clone().map(|text| view! { <Description text/> })}
+                        <p class="mt-1 flex flex-wrap items-center gap-x-1 text-xs text-zinc-500 dark:text-zinc-400">
+                            {n.user.is_none().then(|| view! {
+                                <span class="inline-flex items-center gap-1" title="Broadcast: sent to everyone">
+                                    <Icon kind=IconKind::Megaphone class="h-3.5 w-3.5"/>
+                                    <span>"Broadcast"</span>
+                                    <span aria-hidden="true">"•"</span>
+                                </span>
+                            })}
+                            <span>{meta}</span>
+                            <span aria-hidden="true">"•"</span>
+                            <time datetime=n.created.clone() title=n.created.clone()>{move || relative(created, clock.get())}</time>
+                        </p>
+                    </div>
+                </div>
+            </td>
+            <td class="px-4 py-3">
+                <div class="flex justify-end gap-1">
+                    <ActionForm action=set_saved attr:class="contents">
+                        <input type="hidden" name="id" value=id_for_save/>
+                        <input type="hidden" name="saved" value=(!is_saved).to_string()/>
+                        <button
+                            type="submit"
+                            data-action="save"
+                            title=if is_saved { "Undo save" } else { "Save for later" }
+                            aria-pressed=is_saved.to_string()
+                            class="rounded p-1.5 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+                        >
+                            <Icon kind=if is_saved { IconKind::BookmarkFilled } else { IconKind::Bookmark } class=if is_saved { "h-5 w-5 text-amber-600 dark:text-amber-400" } else { "h-5 w-5" }/>
+                            <span class="sr-only">{if is_saved { "Undo save" } else { "Save for later" }}</span>
+                        </button>
+                    </ActionForm>
+                    <ActionForm action=set_read attr:class="contents">
+                        <input type="hidden" name="id" value=id_for_read/>
+                        <input type="hidden" name="read" value=(!is_read).to_string()/>
+                        <button
+                            type="submit"
+                            data-action="read"
+                            title=if is_read { "Mark as unread" } else { "Mark as read" }
+                            aria-pressed=is_read.to_string()
+                            class="rounded p-1.5 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+                        >
+                            <Icon kind=if is_read { IconKind::Envelope } else { IconKind::Check } class="h-5 w-5"/>
+                            <span class="sr-only">{if is_read { "Mark as unread" } else { "Mark as read" }}</span>
+                        </button>
+                    </ActionForm>
+                </div>
+            </td>
+        </tr>
+    }
+    .into_any()
+}
+
+/// A description, cut at 100 characters with "Show more" / "Show less".
+#[component]
+fn Description(text: String) -> impl IntoView {
+    let long = text.chars().count() > DESCRIPTION_CHARS;
+    let expanded = RwSignal::new(false);
+    let short: String = text.chars().take(DESCRIPTION_CHARS).collect::<String>().trim_end().to_owned() + "…";
+    view! {
+        <p class="mt-0.5 whitespace-pre-line break-words text-zinc-600 dark:text-zinc-300">
+            {move || if long && !expanded.get() { short.clone() } else { text.clone() }}
+            {long.then(|| view! {
+                " "
+                <button
+                    type="button"
+                    class="text-xs font-medium text-sky-700 hover:underline focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-sky-400"
+                    aria-expanded=move || expanded.get().to_string()
+                    on:click=move |_| expanded.update(|e| *e = !*e)
+                >
+                    {move || if expanded.get() { "Show less" } else { "Show more" }}
+                </button>
+            })}
+        </p>
+    }
+}
+
+/// Search as you type once hydrated (debounced, replacing history); a GET form before.
+#[component]
+fn SearchBox() -> impl IntoView {
+    let data = use_page_data();
+    let filters = data.filters;
+    let navigate = use_navigate();
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let on_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        let navigate = navigate.clone();
+        let handle = set_timeout_with_handle(
+            move || {
+                let mut next = filters.get_untracked().with_page(0);
+                next.search = Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+                navigate(&next.href(), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+            },
+            std::time::Duration::from_millis(400),
+        )
+        .ok();
+        pending.set_value(handle);
+    };
+    view! {
+        <form method="get" action="/notifications" role="search" class="relative w-full sm:w-72" on:submit=|ev| ev.prevent_default()>
+            <label for="notification-search" class="sr-only">"Search notifications"</label>
+            <Icon kind=IconKind::Search class="pointer-events-none absolute left-2.5 top-2 h-4 w-4 text-zinc-400"/>
+            <input
+                id="notification-search"
+                type="search"
+                name="search"
+                placeholder="Search"
+                autocomplete="off"
+                prop:value=move || filters.get().search.unwrap_or_default()
+                on:input=on_input
+                class="block w-full rounded-md border-0 bg-white py-1.5 pl-8 pr-2 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 placeholder:text-zinc-400 focus:ring-2 focus:ring-sky-600 dark:bg-zinc-800 dark:text-zinc-100 dark:ring-zinc-700"
+            />
+            {move || {
+                let f = filters.get();
+                let keep = hidden_fields(&f, "search");
+                keep.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()
+            }}
+        </form>
+    }
+    .into_any()
+}
+
+/// The current filters as hidden inputs, except `skip` (and the page, which starts over): a
+/// GET form that changes one thing.
+fn hidden_fields(filters: &Filters, skip: &str) -> Vec<(&'static str, String)> {
+    filters.with_page(0).params().into_iter().filter(|(name, _)| *name != skip).collect()
+}
+
+/// Rows per page, the range shown, and previous/next as links (they work without JavaScript).
+#[component]
+fn Pager(total: Signal<i64>) -> impl IntoView {
+    let data = use_page_data();
+    let filters = data.filters;
+    let hydrated = use_hydrated();
+    let navigate = use_navigate();
+    let range = move || {
+        let f = filters.get();
+        let total = total.get();
+        let first = i64::from(f.page) * i64::from(f.size);
+        if total == 0 {
+            "0 of 0".to_owned()
+        } else {
+            format!("{}–{} of {total}", (first + 1).min(total), (first + i64::from(f.size)).min(total))
+        }
+    };
+    let previous = move || {
+        let f = filters.get();
+        (f.page > 0).then(|| f.with_page(f.page - 1).href())
+    };
+    let next = move || {
+        let f = filters.get();
+        let shown = (i64::from(f.page) + 1) * i64::from(f.size);
+        (shown < total.get()).then(|| f.with_page(f.page + 1).href())
+    };
+    let link = "inline-flex items-center rounded-md p-1.5 text-zinc-600 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-zinc-300 dark:hover:bg-zinc-800";
+    let disabled = "inline-flex items-center rounded-md p-1.5 text-zinc-300 dark:text-zinc-700";
+    view! {
+        <nav aria-label="Pages" class="flex flex-wrap items-center justify-end gap-4 border-t border-zinc-200 px-4 py-2 text-sm dark:border-zinc-800">
+            <form method="get" action="/notifications" class="flex items-center gap-2">
+                <label for="page-size" class="text-zinc-500 dark:text-zinc-400">"Rows per page"</label>
+                <select
+                    id="page-size"
+                    name="size"
+                    class="rounded-md border-0 bg-white py-1 pl-2 pr-7 text-sm ring-1 ring-inset ring-zinc-300 dark:bg-zinc-800 dark:ring-zinc-700"
+                    on:change=move |ev| {
+                        let size = event_target_value(&ev).parse().unwrap_or(super::filters::DEFAULT_PAGE_SIZE);
+                        let next = Filters { size, ..filters.get_untracked().with_page(0) };
+                        navigate(&next.href(), Default::default());
+                    }
+                >
+                    {PAGE_SIZES.into_iter().map(|size| view! {
+                        <option value=size.to_string() selected=move || filters.get().size == size>{size.to_string()}</option>
+                    }).collect_view()}
+                </select>
+                {move || hidden_fields(&filters.get(), "size").into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
+                <button type="submit" class=move || if hydrated.get() { "sr-only" } else { "rounded-md px-2 py-1 ring-1 ring-zinc-300" }>"Apply"</button>
+            </form>
+            <span class="tabular-nums text-zinc-600 dark:text-zinc-300" data-testid="range">
+                <Transition fallback=|| ()>{range}</Transition>
+            </span>
+            <span class="flex gap-1">
+                {move || match previous() {
+                    Some(href) => view! { <A href=href attr:class=link attr:rel="prev"><Icon kind=IconKind::ChevronLeft/><span class="sr-only">"Previous page"</span></A> }.into_any(),
+                    None => view! { <span class=disabled aria-hidden="true"><Icon kind=IconKind::ChevronLeft/></span> }.into_any(),
+                }}
+                {move || match next() {
+                    Some(href) => view! { <A href=href attr:class=link attr:rel="next"><Icon kind=IconKind::ChevronRight/><span class="sr-only">"Next page"</span></A> }.into_any(),
+                    None => view! { <span class=disabled aria-hidden="true"><Icon kind=IconKind::ChevronRight/></span> }.into_any(),
+                }}
+            </span>
+        </nav>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_fields_keep_everything_but_the_one_changed() {
+        let f =
+            Filters { search: Some("a b&c".into()), topic: Some("t".into()), size: 20, page: 3, ..Filters::default() };
+        assert_eq!(hidden_fields(&f, "search"), vec![("topic", "t".to_owned()), ("size", "20".to_owned())]);
+        assert_eq!(hidden_fields(&f, "size"), vec![("topic", "t".to_owned()), ("search", "a b&c".to_owned())]);
+    }
+}
