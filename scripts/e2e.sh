@@ -17,7 +17,7 @@ site_root = "$PWD/target/site"
 [database]
 url = "sqlite://$work/herald.db"
 [catalog]
-files = ["$PWD/catalog/*.yaml"]
+files = ["$PWD/catalog/*.yaml", "$PWD/end2end/catalog.yaml"]
 [auth]
 guest = true
 [[auth.service_tokens]]

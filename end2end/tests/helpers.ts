@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { type APIRequestContext, expect, type Page } from '@playwright/test';
 
 /** Collects console errors and uncaught exceptions; a test asserts the list stays empty. */
 export function trackErrors(page: Page): string[] {
@@ -21,4 +21,37 @@ export async function signInAs(page: Page, displayName: string) {
   await hydrated(page);
   await page.getByRole('button', { name: `Sign in as ${displayName}` }).click();
   await expect(page).toHaveURL(/\/$/);
+}
+
+const SERVICE_TOKEN = process.env.HERALD_E2E_SERVICE_TOKEN ?? '';
+
+export interface Payload {
+  title: string;
+  description?: string;
+  link?: string;
+  severity?: 'critical' | 'high' | 'normal' | 'low';
+  topic?: string;
+  scope?: string;
+}
+
+/** Sends a notification as a service would; returns the created notifications. */
+export async function send(request: APIRequestContext, to: string | string[], payload: Payload) {
+  const response = await request.post('/api/notifications/notifications', {
+    headers: { Authorization: `Bearer ${SERVICE_TOKEN}` },
+    data: { recipients: { type: 'entity', entityRef: to }, payload },
+  });
+  expect(response.status()).toBe(200);
+  return (await response.json()) as Array<{ id: string }>;
+}
+
+/** The REST API as the signed-in page's user (the session cookie rides along). */
+export async function status(page: Page) {
+  const response = await page.request.get('/api/notifications/status');
+  expect(response.status()).toBe(200);
+  return (await response.json()) as { unread: number; read: number; saved: number };
+}
+
+/** The notification rows of the table. */
+export function rows(page: Page) {
+  return page.getByTestId('notification-row');
 }

@@ -70,7 +70,7 @@ fn UserMenu(viewer: Viewer) -> impl IntoView {
         <div class="flex items-center gap-2 md:border-t md:border-zinc-800 md:px-4 md:py-4">
             <span
                 aria-hidden="true"
-                class="flex h-8 w-8 shrink-0 items-center justify-center rounded-full bg-sky-600 text-xs font-semibold text-white"
+                class="flex h-8 w-8 shrink-0 items-center justify-center rounded-full bg-sky-700 text-xs font-semibold text-white"
             >
                 {initials(&viewer.display_name)}
             </span>
@@ -102,11 +102,11 @@ pub fn PageHeader(
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     view! {
-        <header class="bg-gradient-to-r from-indigo-700 to-sky-600 px-6 py-8 text-white shadow-sm dark:from-indigo-950 dark:to-sky-900">
+        <header class="bg-gradient-to-r from-indigo-700 to-sky-700 px-6 py-8 text-white shadow-sm dark:from-indigo-950 dark:to-sky-900">
             <div class="flex flex-wrap items-end justify-between gap-4">
                 <div class="min-w-0">
                     <h1 class="text-2xl font-semibold tracking-tight sm:text-3xl">{title}</h1>
-                    {(!subtitle.is_empty()).then(|| view! { <p class="mt-1 text-sm text-white/80">{subtitle}</p> })}
+                    {(!subtitle.is_empty()).then(|| view! { <p class="mt-1 text-sm text-white/90">{subtitle}</p> })}
                 </div>
                 {children.map(|children| children())}
             </div>

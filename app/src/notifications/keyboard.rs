@@ -51,11 +51,17 @@ pub fn provide_triage(
             triage.focused.set(Some(index));
         }
     });
-    // Focus follows the index.
-    Effect::new(move |_| {
-        let Some(index) = triage.focused.get() else { return };
-        let Some(id) = rows.with_untracked(|rows| rows.get(index).map(|r| r.id.clone())) else { return };
-        focus_row(&id);
+    // Focus follows the index, and comes back to its row when an update re-renders it.
+    Effect::new(move |previous: Option<Option<usize>>| {
+        let index = triage.focused.get();
+        rows.track();
+        let moved = previous.is_none_or(|previous| previous != index);
+        if let Some(index) = index
+            && let Some(id) = rows.with_untracked(|rows| rows.get(index).map(|r| r.id.clone()))
+        {
+            focus_row(&id, moved);
+        }
+        index
     });
 
     #[cfg(feature = "hydrate")]
@@ -70,21 +76,31 @@ pub fn provide_triage(
     triage
 }
 
+/// Focuses a row once the DOM has caught up with the data (after the next frame). Unless the
+/// keyboard moved there (`moved`), only when nothing else has the focus: a live update must not
+/// pull the focus out of the search box.
 #[cfg(feature = "hydrate")]
-fn focus_row(id: &str) {
+fn focus_row(id: &str, moved: bool) {
     use wasm_bindgen::JsCast;
-    if let Some(row) = document().get_element_by_id(&format!("notification-{id}"))
-        && let Ok(row) = row.dyn_into::<web_sys::HtmlElement>()
-    {
-        let _ = row.focus();
-        let options = web_sys::ScrollIntoViewOptions::new();
-        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-        row.scroll_into_view_with_scroll_into_view_options(&options);
-    }
+    let id = format!("notification-{id}");
+    request_animation_frame(move || {
+        let idle = document().active_element().is_none_or(|e| e.tag_name() == "BODY");
+        if !(moved || idle) {
+            return;
+        }
+        if let Some(row) = document().get_element_by_id(&id)
+            && let Ok(row) = row.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = row.focus();
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            row.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn focus_row(_: &str) {}
+fn focus_row(_: &str, _: bool) {}
 
 #[cfg(feature = "hydrate")]
 fn on_key(

@@ -41,19 +41,24 @@ pub struct Live {
 }
 
 impl Live {
-    /// Asks every view to refetch, coalesced with other requests.
+    /// Asks every view to refetch, coalesced with other requests. Harmless after the pages
+    /// that asked are gone (a timer may outlive them).
     pub fn refresh(self) {
-        if self.cooling.get_value() {
-            self.pending.set_value(true);
-            return;
+        match self.cooling.try_get_value() {
+            None => return,
+            Some(true) => {
+                self.pending.try_set_value(true);
+                return;
+            }
+            Some(false) => {}
         }
-        self.set_version.update(|v| *v += 1);
-        self.cooling.set_value(true);
+        self.set_version.try_update(|v| *v += 1);
+        self.cooling.try_set_value(true);
         set_timeout(
             move || {
-                self.cooling.set_value(false);
-                if self.pending.get_value() {
-                    self.pending.set_value(false);
+                self.cooling.try_set_value(false);
+                if self.pending.try_get_value() == Some(true) {
+                    self.pending.try_set_value(false);
                     self.refresh();
                 }
             },

@@ -99,7 +99,7 @@ pub fn FilterPanel() -> impl IntoView {
             }}
             <button
                 type="submit"
-                class=move || if hydrated.get() { "sr-only" } else { "w-full rounded-md bg-sky-600 px-3 py-2 text-sm font-medium text-white hover:bg-sky-700" }
+                class=move || if hydrated.get() { "sr-only" } else { "w-full rounded-md bg-sky-700 px-3 py-2 text-sm font-medium text-white hover:bg-sky-800" }
             >
                 "Apply filters"
             </button>

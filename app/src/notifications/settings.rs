@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use super::{
     api::{get_settings, save_settings},
     display_name,
+    sidebar::browser,
 };
 use crate::{
     components::{
@@ -65,8 +66,9 @@ pub fn NotificationSettingsPage() -> impl IntoView {
     view! {
         <Title text="Notification settings"/>
         <PageHeader title="Notification settings" subtitle="Choose what reaches you, and where"/>
-        <div class="p-4 sm:p-6">
+        <div class="space-y-6 p-4 sm:p-6">
             <UserNotificationSettings/>
+            <BrowserNotifications/>
         </div>
     }
 }
@@ -232,6 +234,43 @@ pub fn UserNotificationSettings(
         </section>
     }
     .into_any()
+}
+
+/// The choice of desktop notifications, kept in this browser.
+#[component]
+fn BrowserNotifications() -> impl IntoView {
+    let hydrated = crate::hydration::use_hydrated();
+    let on = RwSignal::new(false);
+    let permission = RwSignal::new("default");
+    Effect::new(move |_| {
+        if hydrated.get() {
+            on.set(browser::preferred());
+            permission.set(browser::permission());
+        }
+    });
+    let note = move || match (on.get(), permission.get()) {
+        (true, "denied") => "This browser blocks notifications from Herald; allow them in its site settings.",
+        (true, "default") => "Your browser will ask for permission.",
+        (true, _) => "New notifications also appear on your desktop, once per notification across tabs.",
+        (false, _) => "Off: new notifications show in Herald only.",
+    };
+    view! {
+        <section class="rounded-lg bg-white p-4 shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800" aria-labelledby="browser-title">
+            <div class="flex items-center justify-between gap-4">
+                <div>
+                    <h2 id="browser-title" class="text-lg font-semibold">"Desktop notifications"</h2>
+                    <p class="mt-1 text-sm text-zinc-600 dark:text-zinc-400" aria-live="polite">{note}</p>
+                </div>
+                {move || view! {
+                    <Switch on=on.get() label="Desktop notifications in this browser".to_owned() on_toggle=move |value| {
+                        browser::set_preferred(value);
+                        on.set(value);
+                        permission.set(browser::permission());
+                    }/>
+                }}
+            </div>
+        </section>
+    }
 }
 
 /// An accessible on/off switch.

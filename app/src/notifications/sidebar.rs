@@ -65,16 +65,19 @@ pub fn NotificationsSidebarItem(
         Effect::new(move |_| count.set(Some(unread.get())));
         on_cleanup(move || count.set(None));
     }
+    // On when the embedding app says so, or when the user switched them on in the settings.
+    let web_notifications = move || web_notifications_enabled || browser::preferred();
     let on_click = Callback::new(move |()| {
-        if web_notifications_enabled {
+        if web_notifications() {
             browser::ask_permission();
         }
     });
-    if web_notifications_enabled && let Some(live) = live {
+    if let Some(live) = live {
         Effect::new(move |_| {
             if let Some(message) = live.last.get()
                 && message.action == "new_notification"
                 && let Some(notification) = message.notification
+                && web_notifications()
             {
                 browser::show(&notification);
             }
@@ -82,9 +85,16 @@ pub fn NotificationsSidebarItem(
     }
     let label = text.clone();
     let item = match render_item {
-        Some(render) => render(RenderItemProps { unread_count: unread, to: "/notifications".into(), on_click }),
+        // A custom item places itself; the toasts follow it.
+        Some(render) => view! {
+            {render(RenderItemProps { unread_count: unread, to: "/notifications".into(), on_click })}
+            {snackbar_enabled.then(|| view! { <Toaster auto_hide=snackbar_auto_hide_duration/> })}
+        }
+        .into_any(),
+        // Inside a transition: the first paint waits for the count (the label names it too).
         None => view! {
             <li>
+                <Transition fallback=|| ()>
                 <A
                     href="/notifications"
                     exact=true
@@ -99,33 +109,75 @@ pub fn NotificationsSidebarItem(
                 >
                     <span class="relative">
                         <Icon kind=icon/>
-                        <Transition fallback=|| ()>
-                            {move || badge_text(unread.get()).map(|badge| view! {
-                                <span
-                                    data-testid="unread-badge"
-                                    class="absolute -right-2.5 -top-2 min-w-[1.125rem] rounded-full bg-red-600 px-1 text-center text-[0.6875rem] font-semibold leading-[1.125rem] text-white ring-2 ring-zinc-900"
-                                >
-                                    {badge}
-                                </span>
-                            })}
-                        </Transition>
+                        {move || badge_text(unread.get()).map(|badge| view! {
+                            <span
+                                data-testid="unread-badge"
+                                class="absolute -right-2.5 -top-2 min-w-[1.125rem] rounded-full bg-red-600 px-1 text-center text-[0.6875rem] font-semibold leading-[1.125rem] text-white ring-2 ring-zinc-900"
+                            >
+                                {badge}
+                            </span>
+                        })}
                     </span>
                     <span class="hidden sm:inline" aria-hidden="true">{text.clone()}</span>
                 </A>
+                </Transition>
+                {snackbar_enabled.then(|| view! { <Toaster auto_hide=snackbar_auto_hide_duration/> })}
             </li>
         }
         .into_any(),
     };
-    view! {
-        {item}
-        {snackbar_enabled.then(|| view! { <Toaster auto_hide=snackbar_auto_hide_duration/> })}
-    }
-    .into_any()
+    view! { {item} }.into_any()
 }
 
 /// Browser notifications (the Notification API), only in the browser.
-mod browser {
+pub mod browser {
     use crate::model::Notification;
+
+    /// Where the user's choice is kept: it is a property of this browser, not of the account.
+    pub const PREFERENCE_KEY: &str = "herald.webNotifications";
+
+    /// Whether the user switched browser notifications on (in this browser).
+    #[cfg(feature = "hydrate")]
+    pub fn preferred() -> bool {
+        web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|storage| storage.get_item(PREFERENCE_KEY).ok().flatten())
+            .is_some_and(|value| value == "on")
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn preferred() -> bool {
+        false
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn set_preferred(on: bool) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.set_item(PREFERENCE_KEY, if on { "on" } else { "off" });
+        }
+        if on {
+            ask_permission();
+        }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn set_preferred(_: bool) {}
+
+    /// `granted`, `denied`, `default`, or `unsupported`.
+    #[cfg(feature = "hydrate")]
+    pub fn permission() -> &'static str {
+        use web_sys::NotificationPermission;
+        match web_sys::Notification::permission() {
+            NotificationPermission::Granted => "granted",
+            NotificationPermission::Denied => "denied",
+            _ => "default",
+        }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn permission() -> &'static str {
+        "default"
+    }
 
     #[cfg(feature = "hydrate")]
     pub fn ask_permission() {

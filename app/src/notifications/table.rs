@@ -85,39 +85,37 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
                     </button>
                 </div>
             </div>
+            // The table is built once; only what depends on the data reacts (the rows by key), so
+            // live updates neither flash nor move the focus.
             <Transition fallback=|| view! { <p class="p-6 text-sm text-zinc-500">"Loading…"</p> }>
+                {move || data.list.get().and_then(Result::err).map(|error| view! {
+                    <p role="alert" class="p-6 text-sm text-red-700 dark:text-red-400">{format!("Could not load notifications: {error}")}</p>
+                })}
+                // The first paint waits for a deep-linked notification too.
                 {move || {
-                    // Both reads wait for their data before the first paint.
-                    data.focused.track();
-                    if let Some(Err(error)) = data.list.get() {
-                        return Either::Left(view! {
-                            <p role="alert" class="p-6 text-sm text-red-700 dark:text-red-400">{format!("Could not load notifications: {error}")}</p>
-                        });
-                    }
-                    Either::Right(view! {
-                        <Show when=move || !rows.with(Vec::is_empty) fallback=move || view! { <EmptyState/> }>
-                            <BulkToolbar rows selected bulk unread=data.unread confirming/>
-                            <table class="w-full table-fixed border-collapse text-sm" aria-labelledby="notifications-title">
-                                <thead class="sr-only sm:not-sr-only">
-                                    <tr class="border-b border-zinc-200 text-left text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
-                                        <th scope="col" class="w-12 px-4 py-2"><SelectAll rows selected/></th>
-                                        <th scope="col" class="px-2 py-2 font-medium">"Notification"</th>
-                                        <th scope="col" class="w-24 px-4 py-2 text-right font-medium">"Actions"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    <For
-                                        each=move || rows.get().into_iter().enumerate()
-                                        key=|(index, n)| (n.id.clone(), n.read.clone(), n.saved.clone(), n.updated.clone(), *index)
-                                        let:((index, notification))
-                                    >
-                                        <Row notification index selected triage set_read set_saved mark_as_read_on_link_open/>
-                                    </For>
-                                </tbody>
-                            </table>
-                        </Show>
-                    })
+                    let _ = data.focused.get();
                 }}
+                <Show when=move || !rows.with(Vec::is_empty) fallback=move || view! { <EmptyState/> }>
+                    <BulkToolbar rows selected bulk unread=data.unread confirming/>
+                    <table class="w-full table-fixed border-collapse text-sm" aria-labelledby="notifications-title">
+                        <thead class="sr-only sm:not-sr-only">
+                            <tr class="border-b border-zinc-200 text-left text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
+                                <th scope="col" class="w-12 px-4 py-2"><SelectAll rows selected/></th>
+                                <th scope="col" class="px-2 py-2 font-medium">"Notification"</th>
+                                <th scope="col" class="w-24 px-4 py-2 text-right font-medium">"Actions"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For
+                                each=move || rows.get().into_iter().enumerate()
+                                key=|(index, n)| (n.id.clone(), n.read.clone(), n.saved.clone(), n.updated.clone(), *index)
+                                let:((index, notification))
+                            >
+                                <Row notification index selected triage set_read set_saved mark_as_read_on_link_open/>
+                            </For>
+                        </tbody>
+                    </table>
+                </Show>
             </Transition>
             <Pager total/>
         </div>
@@ -260,7 +258,7 @@ fn ConfirmMarkAll(open: RwSignal<bool>, mark_all: Action<(), Result<u64, ServerF
                         <button node_ref=cancel type="button" class=BUTTON on:click=move |_| open.set(false)>"Cancel"</button>
                         <button
                             type="button"
-                            class="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
+                            class="rounded-md bg-sky-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
                             on:click=move |_| {
                                 mark_all.dispatch(());
                                 open.set(false);
@@ -572,19 +570,20 @@ fn Pager(total: Signal<i64>) -> impl IntoView {
                 {move || hidden_fields(&filters.get(), "size").into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
                 <button type="submit" class=move || if hydrated.get() { "sr-only" } else { "rounded-md px-2 py-1 ring-1 ring-zinc-300" }>"Apply"</button>
             </form>
-            <span class="tabular-nums text-zinc-600 dark:text-zinc-300" data-testid="range">
-                <Transition fallback=|| ()>{range}</Transition>
-            </span>
-            <span class="flex gap-1">
-                {move || match previous() {
-                    Some(href) => view! { <A href=href attr:class=link attr:rel="prev"><Icon kind=IconKind::ChevronLeft/><span class="sr-only">"Previous page"</span></A> }.into_any(),
-                    None => view! { <span class=disabled aria-hidden="true"><Icon kind=IconKind::ChevronLeft/></span> }.into_any(),
-                }}
-                {move || match next() {
-                    Some(href) => view! { <A href=href attr:class=link attr:rel="next"><Icon kind=IconKind::ChevronRight/><span class="sr-only">"Next page"</span></A> }.into_any(),
-                    None => view! { <span class=disabled aria-hidden="true"><Icon kind=IconKind::ChevronRight/></span> }.into_any(),
-                }}
-            </span>
+            // Everything here depends on the total: rendered once it is known, like the table.
+            <Transition fallback=|| ()>
+                <span class="tabular-nums text-zinc-600 dark:text-zinc-300" data-testid="range">{range}</span>
+                <span class="flex gap-1">
+                    {move || match previous() {
+                        Some(href) => view! { <A href=href attr:class=link attr:rel="prev"><Icon kind=IconKind::ChevronLeft/><span class="sr-only">"Previous page"</span></A> }.into_any(),
+                        None => view! { <span class=disabled aria-hidden="true"><Icon kind=IconKind::ChevronLeft/></span> }.into_any(),
+                    }}
+                    {move || match next() {
+                        Some(href) => view! { <A href=href attr:class=link attr:rel="next"><Icon kind=IconKind::ChevronRight/><span class="sr-only">"Next page"</span></A> }.into_any(),
+                        None => view! { <span class=disabled aria-hidden="true"><Icon kind=IconKind::ChevronRight/></span> }.into_any(),
+                    }}
+                </span>
+            </Transition>
         </nav>
     }
     .into_any()

@@ -80,7 +80,7 @@ fn PersonRow(person: Person, action: ServerAction<crate::session::GuestSignIn>) 
                     class="flex w-full items-center gap-3 rounded-md px-2 py-3 text-left outline-none hover:bg-zinc-50 focus-visible:ring-2 focus-visible:ring-sky-500 disabled:opacity-50 dark:hover:bg-zinc-800"
                     disabled=move || action.pending().get()
                 >
-                    <span aria-hidden="true" class="flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-sky-600 text-sm font-semibold text-white">
+                    <span aria-hidden="true" class="flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-sky-700 text-sm font-semibold text-white">
                         {initials(&person.display_name)}
                     </span>
                     <span class="min-w-0 flex-1">
