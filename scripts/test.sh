@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A fresh checkout gains nothing from incremental caches, and they cost gigabytes of disk.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 started=$(date +%s)
 
