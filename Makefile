@@ -26,6 +26,9 @@ test: ## Install what is missing and run every test (lint, unit, integration on 
 bench: ## Benchmarks on SQLite and PostgreSQL; results go to BENCHMARKS.md
 	@scripts/bench.sh
 
+screenshots: ## Regenerate the README's screenshots (docs/*.png)
+	@scripts/bench.sh screenshots
+
 lint: ## rustfmt and clippy, warnings are errors
 	cargo fmt --all --check
 	cargo clippy -p server -p app --features app/ssr --all-targets -- -D warnings
@@ -35,4 +38,4 @@ clean: ## Remove build output and the development database
 	cargo clean
 	rm -rf data
 
-.PHONY: help setup run build test bench lint clean
+.PHONY: help setup run build test bench screenshots lint clean

@@ -5,25 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+source scripts/lib.sh
 bin=${HERALD_BIN:-target/debug/herald}
 work=$(mktemp -d /tmp/herald-e2e.XXXXXX)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-token="e2e-service-token-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-cat >"$work/herald.toml" <<EOT
-[server]
-listen = "127.0.0.1:$port"
-base_url = "http://127.0.0.1:$port"
-site_root = "$PWD/target/site"
-[database]
-url = "sqlite://$work/herald.db"
-[catalog]
-files = ["$PWD/catalog/*.yaml", "$PWD/end2end/catalog.yaml"]
-[auth]
-guest = true
-[[auth.service_tokens]]
-subject = "e2e"
-token = "$token"
-EOT
+port=$(free_port)
+token=$(random_token e2e-service-token)
+write_config "$work/herald.toml" "$port" "$work/herald.db" e2e "$token"
 
 "$bin" serve --config "$work/herald.toml" >"$work/server.log" 2>&1 &
 pid=$!
@@ -33,12 +20,7 @@ stop() {
   rm -rf "$work"
 }
 trap stop EXIT
-
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.2
-done
+await_ready "$port" "$pid" || { cat "$work/server.log" >&2; exit 1; }
 
 status=0
 HERALD_E2E_URL="http://127.0.0.1:$port" HERALD_E2E_SERVICE_TOKEN="$token" \

@@ -148,6 +148,27 @@ pub struct TopicSetting {
     pub enabled: bool,
 }
 
+/// Origins with their topics, in first-seen order and without repeats: how settings list them.
+pub type OriginTopics = Vec<(String, Vec<String>)>;
+
+/// Adds the origins (and topics) of `settings` to `origins`.
+pub fn add_origins<'a>(origins: &mut OriginTopics, settings: impl IntoIterator<Item = &'a OriginSetting>) {
+    for origin in settings {
+        let index = match origins.iter().position(|(id, _)| *id == origin.id) {
+            Some(index) => index,
+            None => {
+                origins.push((origin.id.clone(), Vec::new()));
+                origins.len() - 1
+            }
+        };
+        for topic in &origin.topics {
+            if !origins[index].1.contains(&topic.id) {
+                origins[index].1.push(topic.id.clone());
+            }
+        }
+    }
+}
+
 /// The initials shown in an avatar: "Alice Adams" → "AA", "carol" → "C".
 pub fn initials(name: &str) -> String {
     name.split_whitespace().filter_map(|word| word.chars().next()).take(2).flat_map(char::to_uppercase).collect()

@@ -8,9 +8,10 @@
 //! Environment: `HERALD_BENCH_POSTGRES_URL` (an admin URL; a fresh database is created on it)
 //! adds the PostgreSQL run; `HERALD_BENCH_ROWS` scales the data down for a quick look.
 
+mod common;
+
 use std::{
     fmt::Write as _,
-    path::Path,
     time::{Duration, Instant},
 };
 
@@ -137,25 +138,15 @@ async fn main() -> anyhow::Result<()> {
     results.push(run("SQLite", &sqlite_url, &scale).await?);
     match std::env::var("HERALD_BENCH_POSTGRES_URL") {
         Ok(admin) => {
-            let url = fresh_postgres_database(&admin).await?;
+            let url = common::fresh_postgres_database(&admin).await?;
             results.push(run("PostgreSQL", &url, &scale).await?);
         }
         Err(_) => eprintln!("HERALD_BENCH_POSTGRES_URL is not set: PostgreSQL skipped"),
     }
     let report = report(&scale, &results);
     println!("{report}");
-    write_section(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md")), "notifications-api", &report)?;
+    common::write_section(&common::results_file(), "notifications-api", &report)?;
     Ok(())
-}
-
-async fn fresh_postgres_database(admin: &str) -> anyhow::Result<String> {
-    use sqlx::Connection;
-    let name = format!("herald_bench_{}", Uuid::new_v4().simple());
-    let mut connection = sqlx::PgConnection::connect(admin).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut connection).await?;
-    let mut url = url::Url::parse(admin)?;
-    url.set_path(&name);
-    Ok(url.to_string())
 }
 
 async fn run(engine: &'static str, database_url: &str, scale: &Scale) -> anyhow::Result<EngineResult> {
@@ -192,6 +183,7 @@ async fn run(engine: &'static str, database_url: &str, scale: &Scale) -> anyhow:
         ("`/topics`", format!("{base}/api/notifications/topics")),
         ("`/topics?read=false`", format!("{base}/api/notifications/topics?read=false")),
         ("get one by id", format!("{list}/{}", probes.some_id)),
+        ("page `/notifications`, 20 rows, server-rendered", format!("{base}/notifications?view=all&size=20")),
     ];
     let mut rows = Vec::new();
     for (operation, url) in reads {
@@ -383,33 +375,13 @@ async fn creates(client: &Client, list: &str, broadcast: bool) -> anyhow::Result
 
 fn summarise(samples: &mut [Duration], wall: Option<Duration>) -> Stats {
     samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)].as_secs_f64() * 1000.0;
+    let at = |q: f64| common::quantile_ms(samples, q);
     let total: Duration = samples.iter().sum();
     let per_second = match wall {
         Some(wall) => samples.len() as f64 / wall.as_secs_f64(),
         None => samples.len() as f64 / total.as_secs_f64(),
     };
     Stats { p50: at(0.50), p99: at(0.99), per_second }
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|info| {
-            info.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map(|kb| format!("{} GiB", kb / 1024 / 1024))
-        .unwrap_or_default();
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    format!("{cores} cores ({cpu}), {memory}")
 }
 
 fn report(scale: &Scale, results: &[EngineResult]) -> String {
@@ -423,7 +395,7 @@ fn report(scale: &Scale, results: &[EngineResult]) -> String {
          client ({SAMPLES} samples after {WARMUP} warm-up), and creates with {CREATE_CLIENTS} concurrent clients \
          ({CREATES} requests). Release build; SQLite in WAL mode; PostgreSQL 15 with `synchronous_commit=off` \
          (like SQLite's `synchronous=NORMAL`: no fsync per commit, no corruption on a crash).\n",
-        machine(),
+        common::machine(),
         scale.total,
         scale.heavy,
         scale.other_users,
@@ -457,18 +429,4 @@ fn report(scale: &Scale, results: &[EngineResult]) -> String {
          list, status and search p50 under 2 ms, at least 5,000 creates/s on SQLite."
     );
     out
-}
-
-/// Replaces the section between `<!-- name -->` and `<!-- /name -->`, or appends it.
-fn write_section(path: &Path, name: &str, body: &str) -> anyhow::Result<()> {
-    let existing =
-        std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n\nWritten by `make bench`.\n".into());
-    let (open, close) = (format!("<!-- {name} -->"), format!("<!-- /{name} -->"));
-    let section = format!("{open}\n{body}{close}");
-    let updated = match (existing.find(&open), existing.find(&close)) {
-        (Some(start), Some(end)) => format!("{}{section}{}", &existing[..start], &existing[end + close.len()..]),
-        _ => format!("{}\n{section}\n", existing.trim_end()),
-    };
-    std::fs::write(path, updated)?;
-    Ok(())
 }

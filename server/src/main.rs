@@ -61,6 +61,11 @@ fn main() -> ExitCode {
 async fn serve(path: Option<PathBuf>) -> anyhow::Result<()> {
     let config = Config::load(path.as_deref())?;
     telemetry::init(&config.log);
+    // Every open WebSocket is a file descriptor: take all the system allows.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
+    }
     let running = server::start(config).await?;
     server::termination_signal().await;
     tracing::info!("shutting down: finishing in-flight requests");

@@ -16,7 +16,7 @@ use crate::{
         icons::{Icon, IconKind},
         layout::PageHeader,
     },
-    model::NotificationSettings,
+    model::{NotificationSettings, OriginTopics, add_origins},
 };
 
 /// Whether a notification from `origin` (about `topic`) is on for `channel`, as the settings
@@ -110,23 +110,8 @@ pub fn UserNotificationSettings(
                     };
                     let channels: Vec<String> = settings.channels.iter().map(|c| c.id.clone()).collect();
                     // Origins once, whichever channels list them, with the union of their topics.
-                    let mut origins: Vec<(String, Vec<String>)> = Vec::new();
-                    for channel in &settings.channels {
-                        for origin in &channel.origins {
-                            let index = match origins.iter().position(|(id, _)| *id == origin.id) {
-                                Some(index) => index,
-                                None => {
-                                    origins.push((origin.id.clone(), Vec::new()));
-                                    origins.len() - 1
-                                }
-                            };
-                            for topic in &origin.topics {
-                                if !origins[index].1.contains(&topic.id) {
-                                    origins[index].1.push(topic.id.clone());
-                                }
-                            }
-                        }
-                    }
+                    let mut origins = OriginTopics::new();
+                    add_origins(&mut origins, settings.channels.iter().flat_map(|c| &c.origins));
                     if origins.is_empty() {
                         return view! {
                             <p class="p-6 text-sm text-zinc-500 dark:text-zinc-400" data-testid="settings-empty">"No notification settings available, check back later"</p>

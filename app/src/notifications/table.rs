@@ -409,38 +409,47 @@ fn Row(
             <td class="px-4 py-3">
                 <div class="flex justify-end gap-1">
                     <ActionForm action=set_saved attr:class="contents">
-                        <input type="hidden" name="id" value=id_for_save/>
-                        <input type="hidden" name="saved" value=(!is_saved).to_string()/>
-                        <button
-                            type="submit"
-                            data-action="save"
-                            title=if is_saved { "Undo save" } else { "Save for later" }
-                            aria-pressed=is_saved.to_string()
-                            class="rounded p-1.5 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
-                        >
-                            <Icon kind=if is_saved { IconKind::BookmarkFilled } else { IconKind::Bookmark } class=if is_saved { "h-5 w-5 text-amber-600 dark:text-amber-400" } else { "h-5 w-5" }/>
-                            <span class="sr-only">{if is_saved { "Undo save" } else { "Save for later" }}</span>
-                        </button>
+                        <RowToggle id=id_for_save field="saved" on=is_saved
+                            labels=("Undo save", "Save for later") icons=(IconKind::BookmarkFilled, IconKind::Bookmark)/>
                     </ActionForm>
                     <ActionForm action=set_read attr:class="contents">
-                        <input type="hidden" name="id" value=id_for_read/>
-                        <input type="hidden" name="read" value=(!is_read).to_string()/>
-                        <button
-                            type="submit"
-                            data-action="read"
-                            title=if is_read { "Mark as unread" } else { "Mark as read" }
-                            aria-pressed=is_read.to_string()
-                            class="rounded p-1.5 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
-                        >
-                            <Icon kind=if is_read { IconKind::Envelope } else { IconKind::Check } class="h-5 w-5"/>
-                            <span class="sr-only">{if is_read { "Mark as unread" } else { "Mark as read" }}</span>
-                        </button>
+                        <RowToggle id=id_for_read field="read" on=is_read
+                            labels=("Mark as unread", "Mark as read") icons=(IconKind::Envelope, IconKind::Check)/>
                     </ActionForm>
                 </div>
             </td>
         </tr>
     }
     .into_any()
+}
+
+/// The inside of a row's read or save form: it posts `id` and the flag's new value, so it works
+/// without JavaScript; hydrated, the form goes through the server function in place.
+#[component]
+fn RowToggle(
+    id: String,
+    field: &'static str,
+    on: bool,
+    /// (when on, when off)
+    labels: (&'static str, &'static str),
+    icons: (IconKind, IconKind),
+) -> impl IntoView {
+    let (label, icon) = if on { (labels.0, icons.0) } else { (labels.1, icons.1) };
+    let icon_class = if on && field == "saved" { "h-5 w-5 text-amber-600 dark:text-amber-400" } else { "h-5 w-5" };
+    view! {
+        <input type="hidden" name="id" value=id/>
+        <input type="hidden" name=field value=(!on).to_string()/>
+        <button
+            type="submit"
+            data-action=field
+            title=label
+            aria-pressed=on.to_string()
+            class="rounded p-1.5 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+        >
+            <Icon kind=icon class=icon_class/>
+            <span class="sr-only">{label}</span>
+        </button>
+    }
 }
 
 /// A description, cut at 100 characters with "Show more" / "Show less".

@@ -6,6 +6,7 @@
 //! (upstream mixes the two).
 
 pub use app::model::{ChannelSetting, NotificationSettings, OriginSetting, TopicSetting};
+use app::model::{OriginTopics, add_origins};
 use serde::{Deserialize, Serialize};
 
 use super::store::SettingRow;
@@ -79,23 +80,8 @@ pub fn effective(
         }
     }
     // Origins with their topics, in first-seen order: received ones, then the defaults'.
-    let mut origins: Vec<(String, Vec<String>)> = received.to_vec();
-    for channel in &defaults.channels {
-        for origin in &channel.origins {
-            let index = match origins.iter().position(|(id, _)| *id == origin.id) {
-                Some(index) => index,
-                None => {
-                    origins.push((origin.id.clone(), Vec::new()));
-                    origins.len() - 1
-                }
-            };
-            for topic in &origin.topics {
-                if !origins[index].1.contains(&topic.id) {
-                    origins[index].1.push(topic.id.clone());
-                }
-            }
-        }
-    }
+    let mut origins: OriginTopics = received.to_vec();
+    add_origins(&mut origins, defaults.channels.iter().flat_map(|c| &c.origins));
 
     let channels = channel_ids
         .into_iter()

@@ -142,12 +142,13 @@ impl Store {
         if query.limit == Some(0) {
             return Ok((Vec::new(), self.count(user, &query.filter).await?));
         }
-        let mut sql = Sql::new(self.engine());
-        let user_arg = sql.arg(Arg::Text(user.to_owned()));
         let cursor = query.cursor.zip(query.created_direction());
-        self.select_arm(&mut sql, Arm::Personal, &user_arg, &query.filter, cursor);
-        sql.push(" UNION ALL ");
-        self.select_arm(&mut sql, Arm::Broadcast, &user_arg, &query.filter, cursor);
+        let mut sql = self.both_arms(
+            user,
+            &query.filter,
+            cursor,
+            [&format!("SELECT {PERSONAL_COLUMNS} "), &format!(" UNION ALL SELECT {BROADCAST_COLUMNS} "), ""],
+        );
         sql.push(" ORDER BY ").push(&order_by(&query.order));
         match (query.limit, query.offset, self.engine()) {
             (Some(limit), offset, _) => {
@@ -185,13 +186,7 @@ impl Store {
                 return Ok(count);
             }
         }
-        let mut sql = Sql::new(self.engine());
-        let user_arg = sql.arg(Arg::Text(user.to_owned()));
-        sql.push("SELECT (SELECT count(*) ");
-        self.matching_rows(&mut sql, Arm::Personal, &user_arg, filter, None);
-        sql.push(") + (SELECT count(*) ");
-        self.matching_rows(&mut sql, Arm::Broadcast, &user_arg, filter, None);
-        sql.push(")");
+        let sql = self.both_arms(user, filter, None, ["SELECT (SELECT count(*) ", ") + (SELECT count(*) ", ")"]);
         self.fetch_i64(&sql).await
     }
 
@@ -260,13 +255,16 @@ impl Store {
             topics.extend(self.fetch_strings(&broadcasts, user).await?);
             topics
         } else {
-            let mut sql = Sql::new(self.engine());
-            let user_arg = sql.arg(Arg::Text(user.to_owned()));
-            sql.push("SELECT DISTINCT n.topic ");
-            self.matching_rows(&mut sql, Arm::Personal, &user_arg, filter, None);
-            sql.push(" AND n.topic IS NOT NULL UNION SELECT DISTINCT b.topic ");
-            self.matching_rows(&mut sql, Arm::Broadcast, &user_arg, filter, None);
-            sql.push(" AND b.topic IS NOT NULL");
+            let sql = self.both_arms(
+                user,
+                filter,
+                None,
+                [
+                    "SELECT DISTINCT n.topic ",
+                    " AND n.topic IS NOT NULL UNION SELECT DISTINCT b.topic ",
+                    " AND b.topic IS NOT NULL",
+                ],
+            );
             with_pool!(&self.db, read, |pool| {
                 bind_sql_args!(sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
                     .fetch_all(pool)
@@ -647,17 +645,24 @@ impl Store {
 
     // ---- SQL assembly -----------------------------------------------------------------------
 
-    /// `SELECT <columns> FROM … WHERE …` for one arm of the visible-notifications union.
-    fn select_arm(
+    /// `{open}<personal rows>{between}<broadcast rows>{close}`, where each arm's rows are a
+    /// `FROM … WHERE …` of the visible notifications matching `filter`: the shape of every query
+    /// over both kinds (a merged list, a total, distinct topics).
+    fn both_arms(
         &self,
-        sql: &mut Sql,
-        arm: Arm,
-        user_arg: &str,
+        user: &str,
         filter: &Filter,
         cursor: Option<(Cursor, Direction)>,
-    ) {
-        sql.push("SELECT ").push(if arm == Arm::Personal { PERSONAL_COLUMNS } else { BROADCAST_COLUMNS }).push(" ");
-        self.matching_rows(sql, arm, user_arg, filter, cursor);
+        [open, between, close]: [&str; 3],
+    ) -> Sql {
+        let mut sql = Sql::new(self.engine());
+        let user_arg = sql.arg(Arg::Text(user.to_owned()));
+        sql.push(open);
+        self.matching_rows(&mut sql, Arm::Personal, &user_arg, filter, cursor);
+        sql.push(between);
+        self.matching_rows(&mut sql, Arm::Broadcast, &user_arg, filter, cursor);
+        sql.push(close);
+        sql
     }
 
     /// `FROM … WHERE …` selecting the visible rows of one arm that match `filter`.
