@@ -133,8 +133,10 @@ struct EngineResult {
 async fn main() -> anyhow::Result<()> {
     let scale = Scale::from_env();
     let work = tempfile::tempdir()?;
+    // HERALD_BENCH_DB_DIR keeps the SQLite database afterwards, for looking at query plans.
+    let db_dir = std::env::var("HERALD_BENCH_DB_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| work.path().to_owned());
     let mut results = Vec::new();
-    let sqlite_url = format!("sqlite://{}", work.path().join("bench.db").display());
+    let sqlite_url = format!("sqlite://{}", db_dir.join("bench.db").display());
     results.push(run("SQLite", &sqlite_url, &scale).await?);
     match std::env::var("HERALD_BENCH_POSTGRES_URL") {
         Ok(admin) => {
@@ -158,6 +160,7 @@ async fn run(engine: &'static str, database_url: &str, scale: &Scale) -> anyhow:
     config.auth.service_tokens =
         vec![herald::config::ServiceTokenConfig { subject: "bench".into(), token: SERVICE_TOKEN.into() }];
     config.log.level = "warn".into();
+    config.notifications.retention = herald::notifications::retention::Retention::Keep;
     herald::telemetry::init(&config.log);
     let running = server::start(config).await?;
 
@@ -217,7 +220,8 @@ async fn seed(running: &Running, scale: &Scale) -> anyhow::Result<Probes> {
     let store = running.state.notifications.store();
     let mut rng = StdRng::seed_from_u64(42);
     let now = Timestamp::now().micros();
-    let year = 365 * 24 * 3600 * 1_000_000i64;
+    // Spread over the last 300 days: inside the default retention, which must not sweep them away.
+    let span = 300 * 24 * 3600 * 1_000_000i64;
     let users: Vec<String> = (0..scale.other_users).map(|i| format!("user:default/user-{i:05}")).collect();
     let mut heavy_left = scale.heavy;
     let mut heavy_ids = Vec::with_capacity(scale.heavy);
@@ -236,7 +240,7 @@ async fn seed(running: &Running, scale: &Scale) -> anyhow::Result<Probes> {
             } else {
                 users[rng.gen_range(0..users.len())].clone()
             };
-            let created = now - year + (i as i64) * year / scale.total as i64;
+            let created = now - span + (i as i64) * span / scale.total as i64;
             let row = notification(&mut rng, Some(user), created, i);
             if heavy {
                 heavy_ids.push(row.id);
@@ -261,7 +265,7 @@ async fn seed(running: &Running, scale: &Scale) -> anyhow::Result<Probes> {
     store.update(HEAVY_USER, &saved, None, Some(true), Vec::new()).await?;
     let mut broadcast_ids = Vec::new();
     for i in 0..scale.broadcasts {
-        let created = now - year + (i as i64) * year / scale.broadcasts as i64;
+        let created = now - span + (i as i64) * span / scale.broadcasts as i64;
         broadcast_ids.push(store.upsert_broadcast(&notification(&mut rng, None, created, i), |_| None).await?.0.id);
     }
     store.update(HEAVY_USER, &broadcast_ids[..broadcast_ids.len() * 3 / 4], Some(true), None, Vec::new()).await?;

@@ -114,6 +114,33 @@ impl Db {
     }
 }
 
+/// Deadlocks and serialisation failures (PostgreSQL) pass: by the next attempt the other
+/// transaction has gone.
+pub fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(e) => matches!(e.code().as_deref(), Some("40P01" | "40001")),
+        _ => false,
+    }
+}
+
+/// Awaits `$attempt` (an expression making a fresh future of `Result<_, sqlx::Error>` each
+/// time) again after a transient failure, up to three more times, with a short pause.
+#[macro_export]
+macro_rules! retry_transient {
+    ($attempt:expr) => {{
+        let mut retries = 0u32;
+        loop {
+            match $attempt.await {
+                Err(error) if retries < 3 && $crate::db::is_transient(&error) => {
+                    retries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(5u64 << retries)).await;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
 fn create_parent_dir(file: &Path) -> anyhow::Result<()> {
     let is_memory = file.as_os_str().is_empty() || file.to_string_lossy().starts_with(":memory:");
     match file.parent() {

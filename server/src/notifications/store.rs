@@ -5,9 +5,10 @@
 //! views come from totals kept by triggers, distinct topics are read by skipping through an
 //! index, and substring search goes through a trigram index (FTS5 or pg_trgm).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::{
@@ -18,7 +19,8 @@ use super::{
 use crate::{
     append_signals, bind_sql_args,
     db::{Db, Engine},
-    error::Result,
+    error::{Error, Result},
+    retry_transient,
     signals::model::{Delivered, Outgoing},
     timestamp::Timestamp,
     with_pool,
@@ -107,7 +109,21 @@ const ID_CHUNK: usize = 500;
 #[derive(Clone)]
 pub struct Store {
     db: Db,
+    writes: mpsc::Sender<PendingWrite>,
 }
+
+type Announce = Arc<dyn Fn(&Stored) -> Option<Outgoing> + Send + Sync>;
+
+/// Personal notifications waiting for the writer, and where their outcome goes.
+struct PendingWrite {
+    rows: Vec<NewNotification>,
+    announce: Announce,
+    reply: oneshot::Sender<Result<(Vec<Stored>, Vec<Delivered>)>>,
+}
+
+/// At most this much goes into one transaction.
+const BATCH_WRITES: usize = 128;
+const BATCH_ROWS: usize = 4000;
 
 /// Which side of the union a condition is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -127,8 +143,11 @@ impl Arm {
 }
 
 impl Store {
+    /// Needs a Tokio runtime: it starts the writer of personal notifications.
     pub fn new(db: Db) -> Self {
-        Self { db }
+        let (writes, queue) = mpsc::channel(1024);
+        tokio::spawn(write_batches(db.clone(), queue));
+        Self { db, writes }
     }
 
     pub fn engine(&self) -> Engine {
@@ -143,12 +162,16 @@ impl Store {
             return Ok((Vec::new(), self.count(user, &query.filter).await?));
         }
         let cursor = query.cursor.zip(query.created_direction());
-        let mut sql = self.both_arms(
-            user,
-            &query.filter,
-            cursor,
-            [&format!("SELECT {PERSONAL_COLUMNS} "), &format!(" UNION ALL SELECT {BROADCAST_COLUMNS} "), ""],
-        );
+        // A page is found by its keys alone (index-only scans, even deep into the list), then
+        // read in full. Without a limit there is nothing to save: one pass.
+        let keys_only = query.limit.is_some();
+        let (personal, broadcast) = if keys_only {
+            let [p, b] = [Arm::Personal, Arm::Broadcast].map(|arm| sort_columns(&query.order, arm));
+            (format!("SELECT n.id{p} "), format!(" UNION ALL SELECT b.id{b} "))
+        } else {
+            (format!("SELECT {PERSONAL_COLUMNS} "), format!(" UNION ALL SELECT {BROADCAST_COLUMNS} "))
+        };
+        let mut sql = self.both_arms(user, &query.filter, cursor, [&personal, &broadcast, ""]);
         sql.push(" ORDER BY ").push(&order_by(&query.order));
         match (query.limit, query.offset, self.engine()) {
             (Some(limit), offset, _) => {
@@ -165,7 +188,18 @@ impl Store {
             }
             (None, None, _) => {}
         }
-        let rows = self.fetch_stored(&sql).await?;
+        let rows = if keys_only {
+            let ids: Vec<Uuid> = with_pool!(&self.db, read, |pool| {
+                bind_sql_args!(sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                    .fetch_all(pool)
+                    .await
+            })?;
+            let mut rows = self.visible_by_ids(user, &ids).await?;
+            rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+            rows
+        } else {
+            self.fetch_stored(&sql).await?
+        };
         let total = self.count(user, &query.filter).await?;
         Ok((rows, total))
     }
@@ -348,7 +382,7 @@ impl Store {
                 statements.push(broadcast);
             }
         }
-        let (_, delivered) = self.execute_all(&statements, |_| signals).await?;
+        let (_, delivered) = self.execute_all(&statements, |_| signals.clone()).await?;
         Ok((self.visible_by_ids(user, ids).await?, delivered))
     }
 
@@ -358,7 +392,7 @@ impl Store {
         &self,
         user: &str,
         filter: &Filter,
-        signal: impl FnOnce(u64) -> Option<Outgoing> + Send,
+        signal: impl Fn(u64) -> Option<Outgoing> + Send + Sync,
     ) -> Result<(u64, Vec<Delivered>)> {
         let filter = Filter { read: Some(false), ..filter.clone() };
         let now = Timestamp::now().micros();
@@ -382,76 +416,23 @@ impl Store {
         self.execute_all(&[personal, broadcast], |count| signal(count).into_iter().collect()).await
     }
 
-    /// Stores personal notifications in one transaction. A scoped one replaces the user's
-    /// existing notification with the same (origin, scope) in place: same id, new content,
-    /// unread again. The unique index makes that atomic under concurrent sends. Unscoped ones go
-    /// in as multi-row inserts, so a send to a large group is a handful of statements. The
-    /// signal `announce` makes of each stored row is logged in the same transaction.
+    /// Stores personal notifications. A scoped one replaces the user's existing notification
+    /// with the same (origin, scope) in place: same id, new content, unread again; the unique
+    /// index makes that atomic under concurrent sends. The signal `announce` makes of each stored
+    /// row is logged in the same transaction.
+    ///
+    /// Concurrent calls share transactions: whatever arrives while one commits goes into the
+    /// next (group commit), which is what makes thousands of sends a second possible.
     pub async fn insert_personal(
         &self,
         rows: &[NewNotification],
-        announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync,
+        announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync + 'static,
     ) -> Result<(Vec<Stored>, Vec<Delivered>)> {
-        const COLUMNS: &str = "INSERT INTO notification \
-            (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) VALUES ";
-        // Twelve parameters a row: 400 rows stay well inside both engines' parameter limits.
-        const ROWS_PER_INSERT: usize = 400;
-        let upsert = format!(
-            "{COLUMNS}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (user_ref, origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
-               title = excluded.title, description = excluded.description, link = excluded.link, \
-               severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
-               metadata = excluded.metadata, updated = excluded.created, read = NULL \
-             {RETURNING}"
-        );
-        let (scoped, plain): (Vec<&NewNotification>, Vec<&NewNotification>) =
-            rows.iter().partition(|r| r.scope.is_some());
-        let inserts: Vec<String> = plain
-            .chunks(ROWS_PER_INSERT)
-            .map(|chunk| {
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| {
-                        let p: Vec<String> = (1..=12).map(|c| format!("${}", i * 12 + c)).collect();
-                        format!("({})", p.join(", "))
-                    })
-                    .collect();
-                format!("{COLUMNS}{}", values.join(", "))
-            })
-            .collect();
-        let engine = self.engine();
-        let result = with_pool!(&self.db, write, |pool| {
-            async {
-                let mut tx = pool.begin().await?;
-                for (chunk, statement) in plain.chunks(ROWS_PER_INSERT).zip(&inserts) {
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.as_str()));
-                    for row in chunk {
-                        query = bind_new_row!(query, row);
-                    }
-                    query.execute(&mut *tx).await?;
-                }
-                let mut updated = Vec::with_capacity(scoped.len());
-                for row in &scoped {
-                    let result: Stored = bind_new_row!(sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str())), row)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    updated.push(result);
-                }
-                // Same order as the input: scoped rows come back from the database, plain ones as sent.
-                let mut updated = updated.into_iter();
-                let stored: Vec<Stored> = rows
-                    .iter()
-                    .map(|row| {
-                        if row.scope.is_some() { updated.next().unwrap_or_else(|| row.stored()) } else { row.stored() }
-                    })
-                    .collect();
-                let signals: Vec<Outgoing> = stored.iter().filter_map(&announce).collect();
-                let delivered = append_signals!(tx, engine, &signals)?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>((stored, delivered))
-            }
-            .await
-        })?;
-        Ok(result)
+        let (reply, answer) = oneshot::channel();
+        let pending = PendingWrite { rows: rows.to_vec(), announce: Arc::new(announce), reply };
+        let stopped = || Error::Internal(anyhow::anyhow!("the notification writer has stopped"));
+        self.writes.send(pending).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     /// Stores a broadcast; a scoped one replaces the origin's broadcast with that scope and
@@ -472,35 +453,37 @@ impl Store {
              {BROADCAST_RETURNING}"
         );
         let engine = self.engine();
-        let result = with_pool!(&self.db, write, |pool| {
-            async {
-                let mut tx = pool.begin().await?;
-                let stored: Stored = sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
-                    .bind(row.id)
-                    .bind(&row.origin)
-                    .bind(row.scope.as_deref())
-                    .bind(&row.title)
-                    .bind(row.description.as_deref())
-                    .bind(row.link.as_deref())
-                    .bind(row.severity.rank())
-                    .bind(row.topic.as_deref())
-                    .bind(row.icon.as_deref())
-                    .bind(row.metadata.clone().map(sqlx::types::Json))
-                    .bind(row.created.micros())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if stored.updated.is_some() {
-                    sqlx::query("UPDATE broadcast_state SET read = NULL WHERE broadcast_id = $1")
-                        .bind(stored.id)
-                        .execute(&mut *tx)
+        let result = retry_transient!(async {
+            with_pool!(&self.db, write, |pool| {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let stored: Stored = sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
+                        .bind(row.id)
+                        .bind(&row.origin)
+                        .bind(row.scope.as_deref())
+                        .bind(&row.title)
+                        .bind(row.description.as_deref())
+                        .bind(row.link.as_deref())
+                        .bind(row.severity.rank())
+                        .bind(row.topic.as_deref())
+                        .bind(row.icon.as_deref())
+                        .bind(row.metadata.clone().map(sqlx::types::Json))
+                        .bind(row.created.micros())
+                        .fetch_one(&mut *tx)
                         .await?;
+                    if stored.updated.is_some() {
+                        sqlx::query("UPDATE broadcast_state SET read = NULL WHERE broadcast_id = $1")
+                            .bind(stored.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let signals: Vec<Outgoing> = announce(&stored).into_iter().collect();
+                    let delivered = append_signals!(tx, engine, &signals)?;
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>((stored, delivered))
                 }
-                let signals: Vec<Outgoing> = announce(&stored).into_iter().collect();
-                let delivered = append_signals!(tx, engine, &signals)?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>((stored, delivered))
-            }
-            .await
+                .await
+            })
         })?;
         Ok(result)
     }
@@ -759,28 +742,152 @@ impl Store {
     async fn execute_all(
         &self,
         statements: &[Sql],
-        announce: impl FnOnce(u64) -> Vec<Outgoing> + Send,
+        announce: impl Fn(u64) -> Vec<Outgoing> + Send + Sync,
     ) -> Result<(u64, Vec<Delivered>)> {
         let engine = self.engine();
-        let result = with_pool!(&self.db, write, |pool| {
-            async {
-                let mut tx = pool.begin().await?;
-                let mut changed = 0;
-                for sql in statements {
-                    changed += bind_sql_args!(sqlx::query(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+        let result = retry_transient!(async {
+            with_pool!(&self.db, write, |pool| {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let mut changed = 0;
+                    for sql in statements {
+                        changed += bind_sql_args!(sqlx::query(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                    }
+                    let signals = announce(changed);
+                    let delivered = append_signals!(tx, engine, &signals)?;
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>((changed, delivered))
                 }
-                let signals = announce(changed);
-                let delivered = append_signals!(tx, engine, &signals)?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>((changed, delivered))
-            }
-            .await
+                .await
+            })
         })?;
         Ok(result)
     }
+}
+
+/// Takes pending writes as they come, as many as are waiting, and stores each group in one
+/// transaction. If a group fails, each write is tried alone, so one request's problem stays its
+/// own.
+async fn write_batches(db: Db, mut queue: mpsc::Receiver<PendingWrite>) {
+    while let Some(first) = queue.recv().await {
+        let mut rows = first.rows.len();
+        let mut batch = vec![first];
+        while batch.len() < BATCH_WRITES && rows < BATCH_ROWS {
+            match queue.try_recv() {
+                Ok(next) => {
+                    rows += next.rows.len();
+                    batch.push(next);
+                }
+                Err(_) => break,
+            }
+        }
+        match write_personal(&db, &batch).await {
+            Ok(results) => {
+                for (pending, result) in batch.into_iter().zip(results) {
+                    let _ = pending.reply.send(Ok(result));
+                }
+            }
+            Err(error) if batch.len() == 1 => {
+                let _ = batch.pop().map(|pending| pending.reply.send(Err(error.into())));
+            }
+            Err(_) => {
+                for pending in batch {
+                    let result = write_personal(&db, std::slice::from_ref(&pending)).await;
+                    let _ = pending.reply.send(result.map(|mut r| r.remove(0)).map_err(Into::into));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction for a group of writes: multi-row inserts for the unscoped rows, upserts for
+/// the scoped ones, then the signals, in the order of the writes.
+async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>, Vec<Delivered>)>, sqlx::Error> {
+    const COLUMNS: &str = "INSERT INTO notification \
+        (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) VALUES ";
+    // Twelve parameters a row: 400 rows stay well inside both engines' parameter limits.
+    const ROWS_PER_INSERT: usize = 400;
+    let upsert = format!(
+        "{COLUMNS}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (user_ref, origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
+           title = excluded.title, description = excluded.description, link = excluded.link, \
+           severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
+           metadata = excluded.metadata, updated = excluded.created, read = NULL \
+         {RETURNING}"
+    );
+    let all: Vec<&NewNotification> = batch.iter().flat_map(|p| &p.rows).collect();
+    let (scoped, plain): (Vec<&NewNotification>, Vec<&NewNotification>) = all.iter().partition(|r| r.scope.is_some());
+    let inserts: Vec<String> = plain
+        .chunks(ROWS_PER_INSERT)
+        .map(|chunk| {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p: Vec<String> = (1..=12).map(|c| format!("${}", i * 12 + c)).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect();
+            format!("{COLUMNS}{}", values.join(", "))
+        })
+        .collect();
+    let engine = db.engine();
+    retry_transient!(async {
+        with_pool!(db, write, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                for (chunk, statement) in plain.chunks(ROWS_PER_INSERT).zip(&inserts) {
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.as_str()));
+                    for row in chunk {
+                        query = bind_new_row!(query, row);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+                let mut updated = Vec::with_capacity(scoped.len());
+                for row in &scoped {
+                    let result: Stored = bind_new_row!(sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str())), row)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    updated.push(result);
+                }
+                // In the order sent: scoped rows as the database has them now, plain ones as sent.
+                let mut updated = updated.into_iter();
+                let stored: Vec<Vec<Stored>> = batch
+                    .iter()
+                    .map(|pending| {
+                        pending
+                            .rows
+                            .iter()
+                            .map(|row| {
+                                if row.scope.is_some() {
+                                    updated.next().unwrap_or_else(|| row.stored())
+                                } else {
+                                    row.stored()
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let signals: Vec<Vec<Outgoing>> = batch
+                    .iter()
+                    .zip(&stored)
+                    .map(|(pending, rows)| rows.iter().filter_map(|row| (pending.announce)(row)).collect())
+                    .collect();
+                let all_signals: Vec<Outgoing> = signals.iter().flatten().cloned().collect();
+                let mut delivered = append_signals!(tx, engine, &all_signals)?.into_iter();
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(
+                    stored
+                        .into_iter()
+                        .zip(&signals)
+                        .map(|(rows, signals)| (rows, delivered.by_ref().take(signals.len()).collect()))
+                        .collect(),
+                )
+            }
+            .await
+        })
+    })
 }
 
 struct Totals {
@@ -795,6 +902,28 @@ struct Totals {
 /// Binds each id and returns the comma-separated placeholders.
 fn id_list(sql: &mut Sql, ids: &[Uuid]) -> String {
     ids.iter().map(|id| sql.arg(Arg::Id(*id))).collect::<Vec<_>>().join(", ")
+}
+
+/// The columns after `id` a keys-only page needs, so the union can be ordered by them.
+fn sort_columns(order: &[(SortKey, Direction)], arm: Arm) -> String {
+    let (state, content) = arm.aliases();
+    let mut columns = vec![format!("{content}.created")];
+    for (key, _) in order {
+        let column = match key {
+            SortKey::Created => continue,
+            SortKey::Updated => format!("{content}.updated"),
+            SortKey::Topic => format!("{content}.topic"),
+            SortKey::Origin => format!("{content}.origin"),
+            SortKey::Title => format!("{content}.title"),
+            SortKey::Severity => format!("{content}.severity"),
+            SortKey::Read => format!("{state}.read"),
+            SortKey::Saved => format!("{state}.saved"),
+        };
+        if !columns.contains(&column) {
+            columns.push(column);
+        }
+    }
+    columns.iter().map(|c| format!(", {c}")).collect()
 }
 
 /// `ORDER BY` terms for the union; ties always fall back to newest first, so pages are stable.
