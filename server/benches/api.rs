@@ -134,7 +134,8 @@ async fn main() -> anyhow::Result<()> {
     let scale = Scale::from_env();
     let work = tempfile::tempdir()?;
     // HERALD_BENCH_DB_DIR keeps the SQLite database afterwards, for looking at query plans.
-    let db_dir = std::env::var("HERALD_BENCH_DB_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| work.path().to_owned());
+    let db_dir =
+        std::env::var("HERALD_BENCH_DB_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| work.path().to_owned());
     let mut results = Vec::new();
     let sqlite_url = format!("sqlite://{}", db_dir.join("bench.db").display());
     results.push(run("SQLite", &sqlite_url, &scale).await?);

@@ -58,7 +58,9 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-65536")
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                // Search matches through REGEXP, which folds case in every script (LIKE folds ASCII).
+                .with_regexp();
             create_parent_dir(options.get_filename())?;
             let write = SqlitePoolOptions::new()
                 .max_connections(1)

@@ -126,6 +126,7 @@ async fn search_is_case_insensitive_literal_and_covers_broadcasts(engine: Engine
     app.send_to("user:default/alice", "50% off_sale").await;
     app.send_to("user:default/alice", "500 offXsale").await;
     app.send_to("user:default/bob", "find me, Bob").await;
+    app.send_to("user:default/alice", "Ärger im Büro (Köln)").await;
     app.broadcast(json!({ "title": "Broadcast: Find Me too" })).await;
     let alice = app.sign_in("user:default/alice").await;
 
@@ -143,6 +144,12 @@ async fn search_is_case_insensitive_literal_and_covers_broadcasts(engine: Engine
     assert_eq!(count("%").await, 1);
     assert_eq!(count("me").await, 3, "short terms work too");
     assert_eq!(count("nothing like this").await, 0);
+    assert_eq!(count("ärger im BÜRO").await, 1, "case folds beyond ASCII");
+    assert_eq!(count("ö").await, 1, "short terms fold too");
+    assert_eq!(count("(köln)").await, 1, "brackets are literal");
+    assert_eq!(count(".*").await, 0, "so are regular-expression characters");
+    let too_long = app.get_as(&alice, &format!("{LIST}?search={}", "x".repeat(1001))).send().await.unwrap();
+    expect_error(too_long, 400, "InputError").await;
 }
 
 async fn created_after_and_topic_filter(engine: Engine) {

@@ -74,7 +74,14 @@ async fn unknown_pages_are_404_html(engine: Engine) {
 }
 
 async fn stopping_lets_the_server_finish_and_release_the_port(engine: Engine) {
-    let mut app = TestApp::spawn(engine).await;
+    // An address of its own in 127/8 (one per engine): other tests, binding 127.0.0.1:0
+    // meanwhile, may be handed the very port number this server gives back.
+    let own_address = match engine {
+        Engine::Sqlite => "127.0.0.47:0",
+        Engine::Postgres => "127.0.0.48:0",
+    };
+    let own_address = own_address.parse().unwrap();
+    let mut app = TestApp::spawn_with(engine, |config| config.server.listen = own_address).await;
     let addr = app.running.as_ref().unwrap().addr;
     app.stop().await;
     assert!(app.client.get(app.url("/healthz")).send().await.is_err(), "nothing listens after a stop");

@@ -192,9 +192,15 @@ fn pairs(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// Titles and descriptions are short; a longer term can only match nothing, slowly.
+const MAX_SEARCH_CHARS: usize = 1000;
+
 fn apply_filter(filter: &mut Filter, name: &str, value: String) -> Result<()> {
     match name {
         "topic" => filter.topic = Some(value),
+        "search" if value.chars().count() > MAX_SEARCH_CHARS => {
+            return Err(Error::input(format!("search must be at most {MAX_SEARCH_CHARS} characters")));
+        }
         "search" => filter.search = Some(value),
         "read" => filter.read = Some(parse_bool(name, &value)?),
         "saved" => filter.saved = Some(parse_bool(name, &value)?),

@@ -61,6 +61,12 @@ macro_rules! bind_sql_args {
     }};
 }
 
+/// A case-insensitive (Unicode) regular expression matching `text` literally, for SQLite's
+/// REGEXP: its LIKE folds ASCII only, and PostgreSQL's ILIKE folds every script.
+pub fn search_regex(text: &str) -> String {
+    format!("(?i){}", regex::escape(text))
+}
+
 /// `%text%` for LIKE with `\` as the escape character, so `%` and `_` match themselves.
 pub fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
@@ -75,9 +81,18 @@ pub fn like_pattern(text: &str) -> String {
     pattern
 }
 
-/// An FTS5 phrase matching `text` as a substring (trigram tokenizer): quotes are doubled.
-pub fn fts_phrase(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
+/// An FTS5 query for rows that hold every trigram of a cover of `text` (non-overlapping
+/// trigrams, and the last three characters): a superset of the rows containing `text`, which
+/// LIKE then checks. The trigrams AND-ed are few, and FTS5 skips through their lists at the pace
+/// of the rarest. `text` needs at least three characters.
+pub fn fts_trigrams(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut trigrams: Vec<String> = chars.chunks_exact(3).map(|c| c.iter().collect()).collect();
+    if !chars.len().is_multiple_of(3) && chars.len() >= 3 {
+        trigrams.push(chars[chars.len() - 3..].iter().collect());
+    }
+    trigrams.dedup();
+    trigrams.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" AND ")
 }
 
 #[cfg(test)]
@@ -91,8 +106,19 @@ mod tests {
     }
 
     #[test]
-    fn fts_phrases_quote_quotes() {
-        assert_eq!(fts_phrase(r#"say "hi""#), r#""say ""hi""""#);
+    fn search_regexes_match_literally_and_fold_case() {
+        let re = regex::Regex::new(&search_regex("50% (ÄRGER).*")).unwrap();
+        assert!(re.is_match("got 50% (ärger).* today"));
+        assert!(!re.is_match("50% (ärger)xx"));
+    }
+
+    #[test]
+    fn fts_queries_cover_the_term_with_trigrams() {
+        assert_eq!(fts_trigrams("INC-31337"), r#""INC" AND "-31" AND "337""#);
+        assert_eq!(fts_trigrams("abcd"), r#""abc" AND "bcd""#);
+        assert_eq!(fts_trigrams("abc"), r#""abc""#);
+        assert_eq!(fts_trigrams(r#"a"bcd"#), r#""a""b" AND "bcd""#);
+        assert_eq!(fts_trigrams("äöüß"), r#""äöü" AND "öüß""#);
     }
 
     #[test]

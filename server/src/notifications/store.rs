@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     model::{Severity, Status, Stored},
     query::{Cursor, Direction, Filter, ListQuery, SortKey},
-    sql::{Arg, Sql, fts_phrase, like_pattern},
+    sql::{Arg, Sql, fts_trigrams, like_pattern, search_regex},
 };
 use crate::{
     append_signals, bind_sql_args,
@@ -659,8 +659,9 @@ impl Store {
     ) {
         let engine = self.engine();
         let search = filter.search.as_deref();
-        // SQLite finds substrings of three or more characters through the FTS5 trigram index;
-        // shorter ones (which that index cannot serve) fall back to LIKE.
+        // SQLite narrows a substring of three or more characters down through the FTS5 trigram
+        // index (rows holding every trigram of the term), and REGEXP below keeps the true matches;
+        // shorter terms, which that index cannot serve, are REGEXP alone.
         let fts = arm == Arm::Personal && engine == Engine::Sqlite && search.is_some_and(|s| s.chars().count() >= 3);
         match arm {
             Arm::Personal if fts => {
@@ -668,8 +669,8 @@ impl Store {
                     "FROM notification_text CROSS JOIN notification n ON n.seq = notification_text.rowid \
                      WHERE notification_text MATCH ",
                 );
-                let phrase = sql.arg(Arg::Text(fts_phrase(search.unwrap_or_default())));
-                sql.push(&phrase).push(" AND n.user_ref = ").push(user_arg);
+                let trigrams = sql.arg(Arg::Text(fts_trigrams(search.unwrap_or_default())));
+                sql.push(&trigrams).push(" AND n.user_ref = ").push(user_arg);
             }
             Arm::Personal => {
                 sql.push("FROM notification n WHERE n.user_ref = ").push(user_arg);
@@ -697,11 +698,14 @@ impl Store {
         if let Some(rank) = filter.severity_rank() {
             sql.push_bound(&format!(" AND {content}.severity <= {{}}"), Arg::Int(i64::from(rank)));
         }
-        if let Some(text) = search.filter(|_| !fts) {
-            let like = if engine == Engine::Postgres { "ILIKE" } else { "LIKE" };
-            let pattern = sql.arg(Arg::Text(like_pattern(text)));
+        if let Some(text) = search {
+            let (op, pattern, escape) = match engine {
+                Engine::Postgres => ("ILIKE", like_pattern(text), " ESCAPE '\\'"),
+                Engine::Sqlite => ("REGEXP", search_regex(text), ""),
+            };
+            let pattern = sql.arg(Arg::Text(pattern));
             sql.push(&format!(
-                " AND ({content}.title {like} {pattern} ESCAPE '\\' OR {content}.description {like} {pattern} ESCAPE '\\')"
+                " AND ({content}.title {op} {pattern}{escape} OR {content}.description {op} {pattern}{escape})"
             ));
         }
         if let Some((cursor, direction)) = cursor {
