@@ -50,31 +50,55 @@ CREATE TABLE user_stats (
     unread   BIGINT NOT NULL DEFAULT 0,
     saved    BIGINT NOT NULL DEFAULT 0
 );
-CREATE FUNCTION user_stats_track() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Statement-level, over the transition tables: marking 100,000 rows read is one UPDATE of
+-- user_stats, where a row-level trigger would update one row 100,000 times in a transaction and
+-- walk an ever longer chain of its versions each time. Users in order, so concurrent statements
+-- lock their rows in the same order.
+CREATE FUNCTION user_stats_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO user_stats (user_ref, total, unread, saved)
-        VALUES (NEW.user_ref, 1, (NEW.read IS NULL)::int, (NEW.saved IS NOT NULL)::int)
-        ON CONFLICT (user_ref) DO UPDATE SET
-            total = user_stats.total + 1,
-            unread = user_stats.unread + excluded.unread,
-            saved = user_stats.saved + excluded.saved;
-    ELSIF TG_OP = 'DELETE' THEN
-        UPDATE user_stats SET
-            total = total - 1,
-            unread = unread - (OLD.read IS NULL)::int,
-            saved = saved - (OLD.saved IS NOT NULL)::int
-        WHERE user_ref = OLD.user_ref;
-    ELSIF (OLD.read IS NULL) <> (NEW.read IS NULL) OR (OLD.saved IS NULL) <> (NEW.saved IS NULL) THEN
-        UPDATE user_stats SET
-            unread = unread + (NEW.read IS NULL)::int - (OLD.read IS NULL)::int,
-            saved = saved + (NEW.saved IS NOT NULL)::int - (OLD.saved IS NOT NULL)::int
-        WHERE user_ref = NEW.user_ref;
-    END IF;
+    INSERT INTO user_stats (user_ref, total, unread, saved)
+    SELECT user_ref, count(*), count(*) FILTER (WHERE read IS NULL), count(*) FILTER (WHERE saved IS NOT NULL)
+    FROM new_rows GROUP BY user_ref ORDER BY user_ref
+    ON CONFLICT (user_ref) DO UPDATE SET
+        total = user_stats.total + excluded.total,
+        unread = user_stats.unread + excluded.unread,
+        saved = user_stats.saved + excluded.saved;
     RETURN NULL;
 END $$;
-CREATE TRIGGER user_stats_track AFTER INSERT OR DELETE OR UPDATE OF read, saved ON notification
-    FOR EACH ROW EXECUTE FUNCTION user_stats_track();
+CREATE TRIGGER user_stats_insert AFTER INSERT ON notification
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION user_stats_insert();
+
+CREATE FUNCTION user_stats_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE user_stats s SET total = s.total - d.total, unread = s.unread - d.unread, saved = s.saved - d.saved
+    FROM (
+        SELECT user_ref, count(*) AS total, count(*) FILTER (WHERE read IS NULL) AS unread,
+               count(*) FILTER (WHERE saved IS NOT NULL) AS saved
+        FROM old_rows GROUP BY user_ref ORDER BY user_ref
+    ) d
+    WHERE s.user_ref = d.user_ref;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER user_stats_delete AFTER DELETE ON notification
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION user_stats_delete();
+
+-- A notification's recipient never changes, so old and new rows pair up by seq within a user.
+CREATE FUNCTION user_stats_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE user_stats s SET unread = s.unread + d.unread, saved = s.saved + d.saved
+    FROM (
+        SELECT n.user_ref,
+               sum((n.read IS NULL)::int - (o.read IS NULL)::int) AS unread,
+               sum((n.saved IS NOT NULL)::int - (o.saved IS NOT NULL)::int) AS saved
+        FROM new_rows n JOIN old_rows o ON o.seq = n.seq
+        GROUP BY n.user_ref ORDER BY n.user_ref
+    ) d
+    WHERE s.user_ref = d.user_ref AND (d.unread <> 0 OR d.saved <> 0);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER user_stats_update AFTER UPDATE ON notification
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION user_stats_update();
 
 -- A broadcast is one row for everybody; each user's read/saved state is created on first mark.
 CREATE TABLE broadcast (
