@@ -22,6 +22,23 @@ pub enum Engine {
     Postgres,
 }
 
+impl Engine {
+    /// `(…), (…)` placeholders for a multi-row `VALUES` of `rows` rows of `columns` each, bound
+    /// in order. SQLite gets anonymous `?`: sqlx looks every parameter's name up in a list that
+    /// SQLite scans from the start, so `$n` makes binding quadratic in the number of parameters
+    /// (half the time of a 400-row insert went there).
+    pub fn values_rows(self, rows: usize, columns: usize) -> String {
+        let row = |r: usize| {
+            let cells: Vec<String> = match self {
+                Engine::Sqlite => vec!["?".to_owned(); columns],
+                Engine::Postgres => (1..=columns).map(|c| format!("${}", r * columns + c)).collect(),
+            };
+            format!("({})", cells.join(", "))
+        };
+        (0..rows).map(row).collect::<Vec<_>>().join(", ")
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite { read: SqlitePool, write: SqlitePool },
@@ -160,5 +177,16 @@ pub fn redact(url: &str) -> String {
             parsed.to_string()
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Engine;
+
+    #[test]
+    fn multi_row_placeholders_are_numbered_on_postgres_and_anonymous_on_sqlite() {
+        assert_eq!(Engine::Postgres.values_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(Engine::Sqlite.values_rows(2, 2), "(?, ?), (?, ?)");
     }
 }

@@ -148,6 +148,13 @@ async fn search_is_case_insensitive_literal_and_covers_broadcasts(engine: Engine
     assert_eq!(count("ö").await, 1, "short terms fold too");
     assert_eq!(count("(köln)").await, 1, "brackets are literal");
     assert_eq!(count(".*").await, 0, "so are regular-expression characters");
+
+    let page = app.get_json(&alice, &format!("{LIST}?search=find%20me&limit=1")).await;
+    assert_eq!(page["totalCount"], 3, "a page of a search still counts every match");
+    assert_eq!(page["notifications"][0]["payload"]["title"], "Broadcast: Find Me too", "newest first");
+    let past_the_end = app.get_json(&alice, &format!("{LIST}?search=find%20me&limit=2&offset=5")).await;
+    assert_eq!(past_the_end["totalCount"], 3, "and so does a page past the end");
+    assert_eq!(past_the_end["notifications"].as_array().unwrap().len(), 0);
     let too_long = app.get_as(&alice, &format!("{LIST}?search={}", "x".repeat(1001))).send().await.unwrap();
     expect_error(too_long, 400, "InputError").await;
 }

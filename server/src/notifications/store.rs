@@ -165,13 +165,18 @@ impl Store {
         // A page is found by its keys alone (index-only scans, even deep into the list), then
         // read in full. Without a limit there is nothing to save: one pass.
         let keys_only = query.limit.is_some();
-        let (personal, broadcast) = if keys_only {
+        // A search finds every match before it can order them, so the page and the total come
+        // from that one pass instead of searching twice.
+        let with_total = keys_only && query.filter.search.is_some();
+        let (personal, broadcast, close) = if keys_only {
             let [p, b] = [Arm::Personal, Arm::Broadcast].map(|arm| sort_columns(&query.order, arm));
-            (format!("SELECT n.id{p} "), format!(" UNION ALL SELECT b.id{b} "))
+            let open = if with_total { "SELECT id, count(*) OVER () FROM (SELECT" } else { "SELECT" };
+            let close = if with_total { ") matching" } else { "" };
+            (format!("{open} n.id{p} "), format!(" UNION ALL SELECT b.id{b} "), close)
         } else {
-            (format!("SELECT {PERSONAL_COLUMNS} "), format!(" UNION ALL SELECT {BROADCAST_COLUMNS} "))
+            (format!("SELECT {PERSONAL_COLUMNS} "), format!(" UNION ALL SELECT {BROADCAST_COLUMNS} "), "")
         };
-        let mut sql = self.both_arms(user, &query.filter, cursor, [&personal, &broadcast, ""]);
+        let mut sql = self.both_arms(user, &query.filter, cursor, [&personal, &broadcast, close]);
         sql.push(" ORDER BY ").push(&order_by(&query.order));
         match (query.limit, query.offset, self.engine()) {
             (Some(limit), offset, _) => {
@@ -188,19 +193,27 @@ impl Store {
             }
             (None, None, _) => {}
         }
-        let rows = if keys_only {
+        let (rows, counted) = if with_total {
+            let keys: Vec<(Uuid, i64)> = with_pool!(&self.db, read, |pool| {
+                bind_sql_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args).fetch_all(pool).await
+            })?;
+            let ids: Vec<Uuid> = keys.iter().map(|(id, _)| *id).collect();
+            (self.page_by_ids(user, &ids).await?, keys.first().map(|(_, total)| *total))
+        } else if keys_only {
             let ids: Vec<Uuid> = with_pool!(&self.db, read, |pool| {
                 bind_sql_args!(sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
                     .fetch_all(pool)
                     .await
             })?;
-            let mut rows = self.visible_by_ids(user, &ids).await?;
-            rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
-            rows
+            (self.page_by_ids(user, &ids).await?, None)
         } else {
-            self.fetch_stored(&sql).await?
+            (self.fetch_stored(&sql).await?, None)
         };
-        let total = self.count(user, &query.filter).await?;
+        // An offset past the end returns no rows, and with them no total.
+        let total = match counted {
+            Some(total) => total,
+            None => self.count(user, &query.filter).await?,
+        };
         Ok((rows, total))
     }
 
@@ -311,6 +324,13 @@ impl Store {
     }
 
     /// Visible notifications with these ids, newest first.
+    /// The rows of a page found by its keys, in the keys' order.
+    async fn page_by_ids(&self, user: &str, ids: &[Uuid]) -> Result<Vec<Stored>> {
+        let mut rows = self.visible_by_ids(user, ids).await?;
+        rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+        Ok(rows)
+    }
+
     pub async fn visible_by_ids(&self, user: &str, ids: &[Uuid]) -> Result<Vec<Stored>> {
         let mut found = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(ID_CHUNK) {
@@ -824,19 +844,11 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
     );
     let all: Vec<&NewNotification> = batch.iter().flat_map(|p| &p.rows).collect();
     let (scoped, plain): (Vec<&NewNotification>, Vec<&NewNotification>) = all.iter().partition(|r| r.scope.is_some());
+    let engine = db.engine();
     let inserts: Vec<String> = plain
         .chunks(ROWS_PER_INSERT)
-        .map(|chunk| {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let p: Vec<String> = (1..=12).map(|c| format!("${}", i * 12 + c)).collect();
-                    format!("({})", p.join(", "))
-                })
-                .collect();
-            format!("{COLUMNS}{}", values.join(", "))
-        })
+        .map(|chunk| format!("{COLUMNS}{}", engine.values_rows(chunk.len(), 12)))
         .collect();
-    let engine = db.engine();
     retry_transient!(async {
         with_pool!(db, write, |pool| {
             async {

@@ -42,14 +42,9 @@ macro_rules! append_signals {
             // Five parameters a signal: 500 a statement keeps far inside the parameter limits.
             for (chunk_index, chunk) in outgoing.chunks(500).enumerate() {
                 let base = chunk_index * 500;
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| {
-                        format!("(${}, ${}, ${}, ${}, ${})", i * 5 + 1, i * 5 + 2, i * 5 + 3, i * 5 + 4, i * 5 + 5)
-                    })
-                    .collect();
                 let statement = format!(
                     "INSERT INTO signal (seq, created, channel, broadcast, message) VALUES {}",
-                    values.join(", ")
+                    ($engine).values_rows(chunk.len(), 5)
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
                 for (i, signal) in chunk.iter().enumerate() {
@@ -72,9 +67,8 @@ macro_rules! append_signals {
                 }
             }
             for chunk in pairs.chunks(1000) {
-                let values: Vec<String> =
-                    (0..chunk.len()).map(|i| format!("(${}, ${})", i * 2 + 1, i * 2 + 2)).collect();
-                let statement = format!("INSERT INTO signal_recipient (ref, seq) VALUES {}", values.join(", "));
+                let statement =
+                    format!("INSERT INTO signal_recipient (ref, seq) VALUES {}", ($engine).values_rows(chunk.len(), 2));
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
                 for (r, seq) in chunk {
                     query = query.bind(r.as_str()).bind(*seq);
