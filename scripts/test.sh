@@ -3,6 +3,7 @@
 #   1. lint (rustfmt, clippy for the server and the WASM side)
 #   2. unit and integration tests against SQLite and a throw-away PostgreSQL cluster
 #   3. browser tests in headless Chromium against a running server
+#   4. the REST API against Backstage's OpenAPI document (Schemathesis, black box)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,5 +35,8 @@ say "browser tests (headless Chromium)"
 scripts/build-site.sh debug
 cargo build -p server
 scripts/e2e.sh
+
+say "API contract (Backstage's OpenAPI document, Schemathesis)"
+scripts/contract.sh
 
 say "all tests passed in $(( $(date +%s) - started )) s"

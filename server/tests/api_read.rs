@@ -66,6 +66,11 @@ async fn other_users_notifications_are_invisible_and_unknown_ids_are_404(engine:
     ] {
         expect_error(app.get_as(&alice, &path).send().await.unwrap(), 404, "NotFoundError").await;
     }
+    for path in ["/api/notifications/update".to_owned(), format!("{LIST}/update"), format!("{LIST}/read-all")] {
+        let response = app.client.put(app.url(&path)).bearer_auth(&alice).send().await.unwrap();
+        assert_eq!(response.headers()["allow"], "POST", "{path} names only its one method");
+        expect_error(response, 405, "Error").await;
+    }
     // Updating someone else's notification changes nothing and reveals nothing.
     let updated = app.post_json(&alice, UPDATE, json!({ "ids": [bobs], "read": true })).await;
     assert_eq!(updated, json!([]));

@@ -7,6 +7,8 @@
 use axum::{
     Router,
     extract::{Path, RawQuery, State},
+    http::{StatusCode, header},
+    response::IntoResponse,
     routing::get,
 };
 use serde_json::{Value, json};
@@ -36,9 +38,10 @@ pub fn router() -> Router<AppState> {
         ("/settings", get(get_settings).post(post_settings)),
         ("/topics", get(topics)),
         // GET on these names is a lookup of an id that cannot exist: 404, as for any unknown id.
-        ("/notifications/update", get(no_such_notification).post(update)),
-        ("/update", get(no_such_notification).post(update)),
-        ("/notifications/read-all", get(no_such_notification).post(read_all)),
+        // POST is their only method, and what a 405 lists.
+        ("/notifications/update", get(no_such_notification).post(update).fallback(post_only)),
+        ("/update", get(no_such_notification).post(update).fallback(post_only)),
+        ("/notifications/read-all", get(no_such_notification).post(read_all).fallback(post_only)),
         ("/notifications/{id}", get(get_one)),
         ("/openapi.json", get(openapi_document)),
         ("/{id}", get(get_one)),
@@ -55,6 +58,10 @@ const MOUNT: &str = "/notifications";
 
 async fn no_such_notification(_caller: Caller) -> Error {
     Error::not_found()
+}
+
+async fn post_only() -> impl IntoResponse {
+    (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")])
 }
 
 async fn list(
