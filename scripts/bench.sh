@@ -14,9 +14,8 @@ parts=("$@")
 
 pg_dir=$(mktemp -d /tmp/herald-pg.XXXXXX)
 work=$(mktemp -d /tmp/herald-bench.XXXXXX)
-server_pid=
 cleanup() {
-  if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  stop_server
   scripts/pg.sh stop "$pg_dir" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -24,18 +23,11 @@ trap cleanup EXIT
 
 # Runs `node SCRIPT` against a fresh release server on SQLite with the demo and test catalogs.
 with_release_server() {
-  local script=$1 port token
-  port=$(free_port)
-  token=$(random_token bench-token)
-  rm -f "$work"/ui.db*
-  write_config "$work/herald.toml" "$port" "$work/ui.db" ci-bot "$token" warn
-  target/release/herald serve --config "$work/herald.toml" &
-  server_pid=$!
-  await_ready "$port" "$server_pid"
-  HERALD_BENCH_URL="http://127.0.0.1:$port" HERALD_BENCH_SERVICE_TOKEN="$token" node "$script"
-  kill -TERM "$server_pid"
-  wait "$server_pid" || true
-  server_pid=
+  local script=$1 dir
+  dir=$(mktemp -d "$work/server.XXXXXX")
+  start_server target/release/herald "$dir" ci-bot warn
+  HERALD_BENCH_URL="http://127.0.0.1:$port" HERALD_BENCH_SERVICE_TOKEN="$service_token" node "$script"
+  stop_server
 }
 
 for part in "${parts[@]}"; do

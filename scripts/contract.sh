@@ -20,20 +20,9 @@ if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null; then
   cp "$requirements" "$venv/requirements.txt"
 fi
 
-bin=${HERALD_BIN:-target/debug/herald}
 work=$(mktemp -d /tmp/herald-contract.XXXXXX)
-port=$(free_port)
-service_token=$(random_token contract-service-token)
-write_config "$work/herald.toml" "$port" "$work/herald.db" contract "$service_token" warn
-"$bin" serve --config "$work/herald.toml" >"$work/server.log" 2>&1 &
-pid=$!
-stop() {
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap stop EXIT
-await_ready "$port" "$pid" || { cat "$work/server.log" >&2; exit 1; }
+trap 'stop_server; rm -rf "$work"' EXIT
+start_server "${HERALD_BIN:-target/debug/herald}" "$work" contract warn
 
 base="http://127.0.0.1:$port"
 user_token=$(curl -fsS -X POST "$base/api/auth/guest/sign-in" -H 'content-type: application/json' \

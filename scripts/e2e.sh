@@ -6,24 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/lib.sh
-bin=${HERALD_BIN:-target/debug/herald}
 work=$(mktemp -d /tmp/herald-e2e.XXXXXX)
-port=$(free_port)
-token=$(random_token e2e-service-token)
-write_config "$work/herald.toml" "$port" "$work/herald.db" e2e "$token"
-
-"$bin" serve --config "$work/herald.toml" >"$work/server.log" 2>&1 &
-pid=$!
-stop() {
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap stop EXIT
-await_ready "$port" "$pid" || { cat "$work/server.log" >&2; exit 1; }
+trap 'stop_server; rm -rf "$work"' EXIT
+start_server "${HERALD_BIN:-target/debug/herald}" "$work" e2e
 
 status=0
-HERALD_E2E_URL="http://127.0.0.1:$port" HERALD_E2E_SERVICE_TOKEN="$token" \
+HERALD_E2E_URL="http://127.0.0.1:$port" HERALD_E2E_SERVICE_TOKEN="$service_token" \
   node_modules/.bin/playwright test --config end2end/playwright.config.ts "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "---- server log (last 60 lines) ----" >&2

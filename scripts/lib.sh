@@ -44,3 +44,23 @@ await_ready() {
   done
   return 1
 }
+
+# Starts BIN on a fresh SQLite database in WORK on a free port and waits until it is ready;
+# sets `port`, `service_token` (for SUBJECT) and `server_pid`. stop_server stops it by PID.
+#   start_server BIN WORK SUBJECT [LOG_LEVEL]
+start_server() {
+  local bin=$1 work=$2 subject=$3 level=${4:-info}
+  port=$(free_port)
+  service_token=$(random_token "$subject-service-token")
+  write_config "$work/herald.toml" "$port" "$work/herald.db" "$subject" "$service_token" "$level"
+  "$bin" serve --config "$work/herald.toml" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  await_ready "$port" "$server_pid" || { cat "$work/server.log" >&2; return 1; }
+}
+
+stop_server() {
+  [ -n "${server_pid:-}" ] || return 0
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}

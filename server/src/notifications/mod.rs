@@ -75,13 +75,13 @@ pub const SIGNAL_CHANNEL: &str = "notifications";
 pub struct Notifications {
     store: Store,
     signals: Arc<Signals>,
-    defaults: DefaultSettings,
+    defaults: Arc<DefaultSettings>,
     base_url: Url,
 }
 
 impl Notifications {
     pub fn new(db: Db, signals: Arc<Signals>, defaults: DefaultSettings, base_url: Url) -> Self {
-        Self { store: Store::new(db), signals, defaults, base_url }
+        Self { store: Store::new(db), signals, defaults: Arc::new(defaults), base_url }
     }
 
     pub fn store(&self) -> &Store {
@@ -192,19 +192,8 @@ impl Notifications {
         if users.is_empty() {
             return Ok(Vec::new());
         }
-        let stored_settings = self.store.channel_settings_for(&users, WEB_CHANNEL, origin).await?;
-        let rows: Vec<NewNotification> = users
-            .into_iter()
-            .filter(|user| {
-                let rows = stored_settings.get(user).map(Vec::as_slice).unwrap_or_default();
-                settings::is_enabled(&self.defaults, WEB_CHANNEL, rows, origin, payload.topic.as_deref())
-            })
-            .map(|user| base(Some(user)))
-            .collect();
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (stored, delivered) = self.store.insert_personal(&rows, new_notification_signal).await?;
+        let rows: Vec<NewNotification> = users.into_iter().map(|user| base(Some(user))).collect();
+        let (stored, delivered) = self.store.deliver_personal(&rows, &self.defaults, new_notification_signal).await?;
         self.signals.committed(delivered);
         Ok(stored.iter().map(Stored::to_wire).collect())
     }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::{
     model::{Severity, Status, Stored},
     query::{Cursor, Direction, Filter, ListQuery, SortKey},
+    settings::{self, DefaultSettings, WEB_CHANNEL},
     sql::{Arg, Sql, fts_trigrams, like_pattern, search_regex},
 };
 use crate::{
@@ -114,9 +115,11 @@ pub struct Store {
 
 type Announce = Arc<dyn Fn(&Stored) -> Option<Outgoing> + Send + Sync>;
 
-/// Personal notifications waiting for the writer, and where their outcome goes.
+/// Personal notifications waiting for the writer, and where their outcome goes. With `web`,
+/// only rows the recipient's Web settings let through are stored.
 struct PendingWrite {
     rows: Vec<NewNotification>,
+    web: Option<Arc<DefaultSettings>>,
     announce: Announce,
     reply: oneshot::Sender<Result<(Vec<Stored>, Vec<Delivered>)>>,
 }
@@ -443,13 +446,36 @@ impl Store {
     ///
     /// Concurrent calls share transactions: whatever arrives while one commits goes into the
     /// next (group commit), which is what makes thousands of sends a second possible.
+    /// Stores personal notifications as they are: for seeding and imports, where no settings
+    /// apply.
     pub async fn insert_personal(
         &self,
         rows: &[NewNotification],
         announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync + 'static,
     ) -> Result<(Vec<Stored>, Vec<Delivered>)> {
+        self.write_personal(rows, None, announce).await
+    }
+
+    /// Stores the personal notifications each recipient's Web settings (over `defaults`) let
+    /// through, and returns those. The settings are read in the transaction that stores the rows,
+    /// once for a whole group of sends, so a send never races a settings change.
+    pub async fn deliver_personal(
+        &self,
+        rows: &[NewNotification],
+        defaults: &Arc<DefaultSettings>,
+        announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync + 'static,
+    ) -> Result<(Vec<Stored>, Vec<Delivered>)> {
+        self.write_personal(rows, Some(defaults.clone()), announce).await
+    }
+
+    async fn write_personal(
+        &self,
+        rows: &[NewNotification],
+        web: Option<Arc<DefaultSettings>>,
+        announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync + 'static,
+    ) -> Result<(Vec<Stored>, Vec<Delivered>)> {
         let (reply, answer) = oneshot::channel();
-        let pending = PendingWrite { rows: rows.to_vec(), announce: Arc::new(announce), reply };
+        let pending = PendingWrite { rows: rows.to_vec(), web, announce: Arc::new(announce), reply };
         let stopped = || Error::Internal(anyhow::anyhow!("the notification writer has stopped"));
         self.writes.send(pending).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -581,35 +607,6 @@ impl Store {
             .await
         })?;
         Ok(())
-    }
-
-    /// For a send: each user's stored settings on `channel` for `origin`, as
-    /// (topic or `None` for the origin switch, enabled).
-    pub async fn channel_settings_for(
-        &self,
-        users: &[String],
-        channel: &str,
-        origin: &str,
-    ) -> Result<HashMap<String, Vec<(Option<String>, bool)>>> {
-        let mut found: HashMap<String, Vec<(Option<String>, bool)>> = HashMap::new();
-        for chunk in users.chunks(ID_CHUNK) {
-            let mut sql = Sql::new(self.engine());
-            let channel_arg = sql.arg(Arg::Text(channel.to_owned()));
-            let origin_arg = sql.arg(Arg::Text(origin.to_owned()));
-            let list: Vec<String> = chunk.iter().map(|u| sql.arg(Arg::Text(u.clone()))).collect();
-            sql.push(&format!(
-                "SELECT user_ref, topic, enabled FROM user_setting \
-                 WHERE channel = {channel_arg} AND origin = {origin_arg} AND user_ref IN ({})",
-                list.join(", ")
-            ));
-            let rows: Vec<(String, String, bool)> = with_pool!(&self.db, read, |pool| {
-                bind_sql_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args).fetch_all(pool).await
-            })?;
-            for (user, topic, enabled) in rows {
-                found.entry(user).or_default().push(((!topic.is_empty()).then_some(topic), enabled));
-            }
-        }
-        Ok(found)
     }
 
     /// Origins of the user's personal notifications, and their (origin, topic) pairs.
@@ -827,8 +824,9 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<PendingWrite>) {
     }
 }
 
-/// One transaction for a group of writes: multi-row inserts for the unscoped rows, upserts for
-/// the scoped ones, then the signals, in the order of the writes.
+/// One transaction for a group of writes: the recipients' Web settings where they apply, then
+/// multi-row inserts for the unscoped rows, upserts for the scoped ones, then the signals, in the
+/// order of the writes.
 async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>, Vec<Delivered>)>, sqlx::Error> {
     const COLUMNS: &str = "INSERT INTO notification \
         (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) VALUES ";
@@ -842,19 +840,69 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
            metadata = excluded.metadata, updated = excluded.created, read = NULL \
          {RETURNING}"
     );
-    let all: Vec<&NewNotification> = batch.iter().flat_map(|p| &p.rows).collect();
-    let (scoped, plain): (Vec<&NewNotification>, Vec<&NewNotification>) = all.iter().partition(|r| r.scope.is_some());
     let engine = db.engine();
-    let inserts: Vec<String> = plain
-        .chunks(ROWS_PER_INSERT)
-        .map(|chunk| format!("{COLUMNS}{}", engine.values_rows(chunk.len(), 12)))
+    let mut checked: Vec<&str> = batch
+        .iter()
+        .filter(|pending| pending.web.is_some())
+        .flat_map(|pending| pending.rows.iter().filter_map(|row| row.user_ref.as_deref()))
+        .collect();
+    checked.sort_unstable();
+    checked.dedup();
+    let settings_queries: Vec<String> = checked
+        .chunks(ID_CHUNK)
+        .map(|chunk| {
+            let list: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            format!(
+                "SELECT user_ref, origin, topic, enabled FROM user_setting WHERE channel = $1 AND user_ref IN ({})",
+                list.join(", ")
+            )
+        })
         .collect();
     retry_transient!(async {
         with_pool!(db, write, |pool| {
             async {
                 let mut tx = pool.begin().await?;
-                for (chunk, statement) in plain.chunks(ROWS_PER_INSERT).zip(&inserts) {
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.as_str()));
+                // (user, origin) → that user's switches for the origin: (topic or None, enabled).
+                let mut web: HashMap<(String, String), Vec<(Option<String>, bool)>> = HashMap::new();
+                for (chunk, statement) in checked.chunks(ID_CHUNK).zip(&settings_queries) {
+                    let mut query =
+                        sqlx::query_as::<_, (String, String, String, bool)>(sqlx::AssertSqlSafe(statement.as_str()))
+                            .bind(WEB_CHANNEL);
+                    for user in chunk {
+                        query = query.bind(*user);
+                    }
+                    for (user, origin, topic, enabled) in query.fetch_all(&mut *tx).await? {
+                        web.entry((user, origin)).or_default().push(((!topic.is_empty()).then_some(topic), enabled));
+                    }
+                }
+                let kept: Vec<Vec<&NewNotification>> = batch
+                    .iter()
+                    .map(|pending| {
+                        pending
+                            .rows
+                            .iter()
+                            .filter(|row| match (&pending.web, &row.user_ref) {
+                                (Some(defaults), Some(user)) => {
+                                    let key = (user.clone(), row.origin.clone());
+                                    let stored = web.get(&key).map(Vec::as_slice).unwrap_or_default();
+                                    settings::is_enabled(
+                                        defaults,
+                                        WEB_CHANNEL,
+                                        stored,
+                                        &row.origin,
+                                        row.topic.as_deref(),
+                                    )
+                                }
+                                _ => true,
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let (scoped, plain): (Vec<&NewNotification>, Vec<&NewNotification>) =
+                    kept.iter().flatten().partition(|r| r.scope.is_some());
+                for chunk in plain.chunks(ROWS_PER_INSERT) {
+                    let statement = format!("{COLUMNS}{}", engine.values_rows(chunk.len(), 12));
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
                     for row in chunk {
                         query = bind_new_row!(query, row);
                     }
@@ -869,12 +917,10 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                 }
                 // In the order sent: scoped rows as the database has them now, plain ones as sent.
                 let mut updated = updated.into_iter();
-                let stored: Vec<Vec<Stored>> = batch
+                let stored: Vec<Vec<Stored>> = kept
                     .iter()
-                    .map(|pending| {
-                        pending
-                            .rows
-                            .iter()
+                    .map(|rows| {
+                        rows.iter()
                             .map(|row| {
                                 if row.scope.is_some() {
                                     updated.next().unwrap_or_else(|| row.stored())
