@@ -824,6 +824,10 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<PendingWrite>) {
     }
 }
 
+/// (user, origin) → that user's Web switches for the origin: (topic, or `None` for the
+/// origin itself; enabled).
+type WebSwitches = HashMap<(String, String), Vec<(Option<String>, bool)>>;
+
 /// One transaction for a group of writes: the recipients' Web settings where they apply, then
 /// multi-row inserts for the unscoped rows, upserts for the scoped ones, then the signals, in the
 /// order of the writes.
@@ -862,8 +866,7 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
         with_pool!(db, write, |pool| {
             async {
                 let mut tx = pool.begin().await?;
-                // (user, origin) → that user's switches for the origin: (topic or None, enabled).
-                let mut web: HashMap<(String, String), Vec<(Option<String>, bool)>> = HashMap::new();
+                let mut web = WebSwitches::new();
                 for (chunk, statement) in checked.chunks(ID_CHUNK).zip(&settings_queries) {
                     let mut query =
                         sqlx::query_as::<_, (String, String, String, bool)>(sqlx::AssertSqlSafe(statement.as_str()))
