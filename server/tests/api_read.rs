@@ -17,6 +17,7 @@ on_both_engines!(
     created_after_and_topic_filter,
     minimum_severity_includes_everything_more_severe,
     offset_and_limit_page_through,
+    pages_of_mixed_notifications_and_broadcasts_add_up_to_the_whole_list,
     sorting_by_created_topic_and_origin,
     status_counts_read_unread_and_saved_per_user,
     topics_are_distinct_and_follow_the_filters,
@@ -220,6 +221,42 @@ async fn offset_and_limit_page_through(engine: Engine) {
     let empty = app.get_json(&alice, &format!("{LIST}?limit=0")).await;
     assert_eq!(empty["notifications"], json!([]));
     assert_eq!(empty["totalCount"], 7);
+}
+
+async fn pages_of_mixed_notifications_and_broadcasts_add_up_to_the_whole_list(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    for (i, topic) in ["c", "a", "d", "b", "a", "c", "e"].iter().enumerate() {
+        let severity = if i % 2 == 0 { "low" } else { "high" };
+        let payload = json!({ "title": format!("n{i}"), "topic": topic, "severity": severity });
+        if i % 3 == 0 {
+            app.broadcast(payload).await;
+        } else {
+            app.send(
+                json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" }, "payload": payload }),
+            )
+            .await;
+        }
+    }
+    let alice = app.sign_in("user:default/alice").await;
+    let titles = |list: &Value| -> Vec<String> {
+        list["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["payload"]["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for order in ["created,desc", "created,asc", "topic,asc", "topic,desc", "severity,desc", "title,asc"] {
+        let whole = titles(&app.get_json(&alice, &format!("{LIST}?orderField={order}")).await);
+        assert_eq!(whole.len(), 7);
+        let mut paged = Vec::new();
+        for offset in (0..7).step_by(2) {
+            let page = app.get_json(&alice, &format!("{LIST}?orderField={order}&limit=2&offset={offset}")).await;
+            assert_eq!(page["totalCount"], 7);
+            paged.extend(titles(&page));
+        }
+        assert_eq!(paged, whole, "pages in {order} order are slices of the whole list");
+    }
 }
 
 async fn sorting_by_created_topic_and_origin(engine: Engine) {

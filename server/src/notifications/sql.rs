@@ -81,6 +81,14 @@ pub fn like_pattern(text: &str) -> String {
     pattern
 }
 
+/// The words of `text` that pg_trgm can look up selectively: runs of four or more letters or
+/// digits. Its index yields no trigram across a non-word character, and the single trigram of a
+/// shorter word (`INC` in `INC-31337`) is in so many rows that reading its list costs more than
+/// the rest of the search; a text that contains `text` contains each of these words.
+pub fn trigram_words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|word| word.chars().count() >= 4).collect()
+}
+
 /// An FTS5 query for rows that hold every trigram of a cover of `text` (non-overlapping
 /// trigrams, and the last three characters): a superset of the rows containing `text`, which
 /// LIKE then checks. The trigrams AND-ed are few, and FTS5 skips through their lists at the pace
@@ -110,6 +118,14 @@ mod tests {
         let re = regex::Regex::new(&search_regex("50% (ÄRGER).*")).unwrap();
         assert!(re.is_match("got 50% (ärger).* today"));
         assert!(!re.is_match("50% (ärger)xx"));
+    }
+
+    #[test]
+    fn only_long_words_go_to_the_trigram_index() {
+        assert_eq!(trigram_words("INC-31337"), ["31337"]);
+        assert_eq!(trigram_words("checkout-indexer"), ["checkout", "indexer"]);
+        assert_eq!(trigram_words("Ärger im Büro"), ["Ärger", "Büro"]);
+        assert!(trigram_words("a b c").is_empty());
     }
 
     #[test]

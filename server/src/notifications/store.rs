@@ -15,7 +15,7 @@ use super::{
     model::{Severity, Status, Stored},
     query::{Cursor, Direction, Filter, ListQuery, SortKey},
     settings::{self, DefaultSettings, WEB_CHANNEL},
-    sql::{Arg, Sql, fts_trigrams, like_pattern, search_regex},
+    sql::{Arg, Sql, fts_trigrams, like_pattern, search_regex, trigram_words},
 };
 use crate::{
     append_signals, bind_sql_args,
@@ -171,16 +171,35 @@ impl Store {
         // A search finds every match before it can order them, so the page and the total come
         // from that one pass instead of searching twice.
         let with_total = keys_only && query.filter.search.is_some();
-        let (personal, broadcast, close) = if keys_only {
-            let [p, b] = [Arm::Personal, Arm::Broadcast].map(|arm| sort_columns(&query.order, arm));
-            let open = if with_total { "SELECT id, count(*) OVER () FROM (SELECT" } else { "SELECT" };
-            let close = if with_total { ") matching" } else { "" };
-            (format!("{open} n.id{p} "), format!(" UNION ALL SELECT b.id{b} "), close)
-        } else {
-            (format!("SELECT {PERSONAL_COLUMNS} "), format!(" UNION ALL SELECT {BROADCAST_COLUMNS} "), "")
+        let order = order_by(&query.order);
+        // PostgreSQL reads both arms in full before it merges them (SQLite merges the ordered
+        // arms as it goes). Capping each arm at the rows the page could take from it keeps a
+        // page as deep as its index range scan.
+        let arm_cap = match (self.engine(), with_total, query.limit) {
+            (Engine::Postgres, false, Some(limit)) => {
+                let rows = limit.saturating_add(query.offset.unwrap_or(0)).min(i64::MAX as u64);
+                Some(format!(" ORDER BY {order} LIMIT {rows}"))
+            }
+            _ => None,
         };
-        let mut sql = self.both_arms(user, &query.filter, cursor, [&personal, &broadcast, close]);
-        sql.push(" ORDER BY ").push(&order_by(&query.order));
+        let [p, b] = [Arm::Personal, Arm::Broadcast].map(|arm| sort_columns(&query.order, arm));
+        let (personal, broadcast, close) = match (keys_only, &arm_cap) {
+            (true, Some(cap)) => {
+                (format!("(SELECT n.id{p} "), format!("{cap}) UNION ALL (SELECT b.id{b} "), format!("{cap})"))
+            }
+            (true, None) => {
+                let open = if with_total { "SELECT id, count(*) OVER () FROM (SELECT" } else { "SELECT" };
+                let close = if with_total { ") matching" } else { "" };
+                (format!("{open} n.id{p} "), format!(" UNION ALL SELECT b.id{b} "), close.to_owned())
+            }
+            (false, _) => (
+                format!("SELECT {PERSONAL_COLUMNS} "),
+                format!(" UNION ALL SELECT {BROADCAST_COLUMNS} "),
+                String::new(),
+            ),
+        };
+        let mut sql = self.both_arms(user, &query.filter, cursor, [&personal, &broadcast, &close]);
+        sql.push(" ORDER BY ").push(&order);
         match (query.limit, query.offset, self.engine()) {
             (Some(limit), offset, _) => {
                 sql.push_bound(" LIMIT {}", Arg::Int(limit as i64));
@@ -715,15 +734,31 @@ impl Store {
         if let Some(rank) = filter.severity_rank() {
             sql.push_bound(&format!(" AND {content}.severity <= {{}}"), Arg::Int(i64::from(rank)));
         }
-        if let Some(text) = search {
-            let (op, pattern, escape) = match engine {
-                Engine::Postgres => ("ILIKE", like_pattern(text), " ESCAPE '\\'"),
-                Engine::Sqlite => ("REGEXP", search_regex(text), ""),
-            };
-            let pattern = sql.arg(Arg::Text(pattern));
-            sql.push(&format!(
-                " AND ({content}.title {op} {pattern}{escape} OR {content}.description {op} {pattern}{escape})"
-            ));
+        match (search, engine) {
+            (Some(text), Engine::Sqlite) => {
+                let pattern = sql.arg(Arg::Text(search_regex(text)));
+                sql.push(&format!(" AND ({content}.title REGEXP {pattern} OR {content}.description REGEXP {pattern})"));
+            }
+            (Some(text), Engine::Postgres) => {
+                // The trigram index is asked for the term's long words, and the whole term is
+                // checked on what it finds: `|| ''` keeps the planner from taking the whole
+                // term's trigrams, frequent ones included, to the index.
+                let words = trigram_words(text);
+                let checked = if words.is_empty() { "" } else { " || ''" };
+                for word in words {
+                    let pattern = sql.arg(Arg::Text(like_pattern(word)));
+                    sql.push(&format!(
+                        " AND ({content}.title ILIKE {pattern} ESCAPE '\\' \
+                         OR {content}.description ILIKE {pattern} ESCAPE '\\')"
+                    ));
+                }
+                let pattern = sql.arg(Arg::Text(like_pattern(text)));
+                sql.push(&format!(
+                    " AND (({content}.title{checked}) ILIKE {pattern} ESCAPE '\\' \
+                     OR ({content}.description{checked}) ILIKE {pattern} ESCAPE '\\')"
+                ));
+            }
+            (None, _) => {}
         }
         if let Some((cursor, direction)) = cursor {
             let created = sql.arg(Arg::Int(cursor.created));
