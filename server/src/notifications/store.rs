@@ -345,7 +345,6 @@ impl Store {
         Ok(topics)
     }
 
-    /// Visible notifications with these ids, newest first.
     /// The rows of a page found by its keys, in the keys' order.
     async fn page_by_ids(&self, user: &str, ids: &[Uuid]) -> Result<Vec<Stored>> {
         let mut rows = self.visible_by_ids(user, ids).await?;
@@ -353,6 +352,7 @@ impl Store {
         Ok(rows)
     }
 
+    /// Visible notifications with these ids, newest first.
     pub async fn visible_by_ids(&self, user: &str, ids: &[Uuid]) -> Result<Vec<Stored>> {
         let mut found = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(ID_CHUNK) {
