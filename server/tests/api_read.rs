@@ -8,6 +8,16 @@ use support::{Engine, SERVICE_TOKEN, TestApp, expect_error};
 const LIST: &str = "/api/notifications/notifications";
 const UPDATE: &str = "/api/notifications/notifications/update";
 
+/// The titles of a list response, in its order.
+fn titles(list: &Value) -> Vec<String> {
+    list["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["payload"]["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 on_both_engines!(
     the_list_holds_own_notifications_and_broadcasts_newest_first_with_nulls,
     other_users_notifications_are_invisible_and_unknown_ids_are_404,
@@ -87,14 +97,6 @@ async fn read_filters_treat_unread_broadcasts_as_unread(engine: Engine) {
     let alice = app.sign_in("user:default/alice").await;
     app.post_json(&alice, UPDATE, json!({ "ids": [read_one], "read": true })).await;
 
-    let titles = |list: &Value| -> Vec<String> {
-        list["notifications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["payload"]["title"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let unread = app.get_json(&alice, &format!("{LIST}?read=false")).await;
     assert_eq!(titles(&unread), ["unread broadcast", "unread"]);
     assert_eq!(unread["totalCount"], 2);
@@ -206,18 +208,10 @@ async fn offset_and_limit_page_through(engine: Engine) {
         app.send_to("user:default/alice", &format!("n{i}")).await;
     }
     let alice = app.sign_in("user:default/alice").await;
-    let titles = |list: Value| -> Vec<String> {
-        list["notifications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["payload"]["title"].as_str().unwrap().to_owned())
-            .collect()
-    };
-    assert_eq!(titles(app.get_json(&alice, LIST).await).len(), 7, "no limit: everything");
-    assert_eq!(titles(app.get_json(&alice, &format!("{LIST}?limit=3&offset=0")).await), ["n6", "n5", "n4"]);
-    assert_eq!(titles(app.get_json(&alice, &format!("{LIST}?limit=3&offset=3")).await), ["n3", "n2", "n1"]);
-    assert_eq!(titles(app.get_json(&alice, &format!("{LIST}?offset=6")).await), ["n0"]);
+    assert_eq!(titles(&app.get_json(&alice, LIST).await).len(), 7, "no limit: everything");
+    assert_eq!(titles(&app.get_json(&alice, &format!("{LIST}?limit=3&offset=0")).await), ["n6", "n5", "n4"]);
+    assert_eq!(titles(&app.get_json(&alice, &format!("{LIST}?limit=3&offset=3")).await), ["n3", "n2", "n1"]);
+    assert_eq!(titles(&app.get_json(&alice, &format!("{LIST}?offset=6")).await), ["n0"]);
     let empty = app.get_json(&alice, &format!("{LIST}?limit=0")).await;
     assert_eq!(empty["notifications"], json!([]));
     assert_eq!(empty["totalCount"], 7);
@@ -238,14 +232,6 @@ async fn pages_of_mixed_notifications_and_broadcasts_add_up_to_the_whole_list(en
         }
     }
     let alice = app.sign_in("user:default/alice").await;
-    let titles = |list: &Value| -> Vec<String> {
-        list["notifications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["payload"]["title"].as_str().unwrap().to_owned())
-            .collect()
-    };
     for order in ["created,desc", "created,asc", "topic,asc", "topic,desc", "severity,desc", "title,asc"] {
         let whole = titles(&app.get_json(&alice, &format!("{LIST}?orderField={order}")).await);
         assert_eq!(whole.len(), 7);
@@ -270,32 +256,27 @@ async fn sorting_by_created_topic_and_origin(engine: Engine) {
             .await;
     }
     let alice = app.sign_in("user:default/alice").await;
-    let titles = |list: Value| -> Vec<String> {
-        list["notifications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["payload"]["title"].as_str().unwrap().to_owned())
-            .collect()
-    };
     assert_eq!(
-        titles(app.get_json(&alice, &format!("{LIST}?orderField=created,asc")).await),
+        titles(&app.get_json(&alice, &format!("{LIST}?orderField=created,asc")).await),
         ["first", "second", "third"]
     );
     assert_eq!(
-        titles(app.get_json(&alice, &format!("{LIST}?orderField=created,desc")).await),
+        titles(&app.get_json(&alice, &format!("{LIST}?orderField=created,desc")).await),
         ["third", "second", "first"]
     );
     assert_eq!(
-        titles(app.get_json(&alice, &format!("{LIST}?orderField=topic,asc")).await),
+        titles(&app.get_json(&alice, &format!("{LIST}?orderField=topic,asc")).await),
         ["third", "first", "second"]
     );
     assert_eq!(
-        titles(app.get_json(&alice, &format!("{LIST}?orderField=topic,desc")).await),
+        titles(&app.get_json(&alice, &format!("{LIST}?orderField=topic,desc")).await),
         ["first", "third", "second"]
     );
-    assert_eq!(titles(app.get_json(&alice, &format!("{LIST}?orderField=origin,asc&limit=2&offset=0")).await).len(), 2);
-    assert_eq!(titles(app.get_json(&alice, &format!("{LIST}?orderField=origin,desc&limit=2&offset=2")).await).len(), 1);
+    assert_eq!(titles(&app.get_json(&alice, &format!("{LIST}?orderField=origin,asc&limit=2&offset=0")).await).len(), 2);
+    assert_eq!(
+        titles(&app.get_json(&alice, &format!("{LIST}?orderField=origin,desc&limit=2&offset=2")).await).len(),
+        1
+    );
 }
 
 async fn status_counts_read_unread_and_saved_per_user(engine: Engine) {
