@@ -72,9 +72,11 @@ pub fn App() -> impl IntoView {
     provide_context(Session { viewer, sign_in, sign_out });
     hydration::provide_hydrated();
     time::provide_clock();
-    // The sidebar item reports the unread count; the title shows it as "(N) …".
-    let title_count = RwSignal::new(None::<i64>);
-    provide_context(TitleCount(title_count));
+    // The sidebar item reports the unread count; the title shows it as "(N) …". Reference-counted,
+    // not arena-stored: the server formats the title while it streams the response, outside the
+    // request's arena, where an arena signal panics.
+    let title_count = ArcRwSignal::new(None::<i64>);
+    provide_context(TitleCount(title_count.clone()));
     let format_title = move |title: String| {
         let title = if title.is_empty() { "Herald".to_owned() } else { format!("{title} · Herald") };
         match title_count.get() {

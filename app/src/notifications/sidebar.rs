@@ -21,8 +21,8 @@ pub struct RenderItemProps {
 pub type RenderItem = Arc<dyn Fn(RenderItemProps) -> AnyView + Send + Sync>;
 
 /// The unread count shown in the document title as `(N) …`; the root `<Title>` formats with it.
-#[derive(Clone, Copy)]
-pub struct TitleCount(pub RwSignal<Option<i64>>);
+#[derive(Clone)]
+pub struct TitleCount(pub ArcRwSignal<Option<i64>>);
 
 /// `99+` above 99; nothing at 0.
 pub fn badge_text(count: i64) -> Option<String> {
@@ -62,8 +62,9 @@ pub fn NotificationsSidebarItem(
     let status = Resource::new(version, |_| notification_status());
     let unread = Signal::derive(move || status.get().and_then(Result::ok).map_or(0, |s| s.unread));
     if title_counter_enabled && let Some(TitleCount(count)) = use_context::<TitleCount>() {
+        let reset = count.clone();
         Effect::new(move |_| count.set(Some(unread.get())));
-        on_cleanup(move || count.set(None));
+        on_cleanup(move || reset.set(None));
     }
     // On when the embedding app says so, or when the user switched them on in the settings.
     let web_notifications = move || web_notifications_enabled || browser::preferred();
