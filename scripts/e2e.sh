@@ -14,6 +14,9 @@ status=0
 HERALD_E2E_URL="http://127.0.0.1:$port" HERALD_E2E_SERVICE_TOKEN="$service_token" \
   node_modules/.bin/playwright test --config end2end/playwright.config.ts "$@" || status=$?
 if [ "$status" -ne 0 ]; then
+  # A panic's message comes before its backtrace, which alone can outrun the tail.
+  echo "---- server panics ----" >&2
+  grep -A2 'panicked' "$work/server.log" >&2 || echo "(none)" >&2
   echo "---- server log (last 60 lines) ----" >&2
   tail -n 60 "$work/server.log" >&2
 fi
