@@ -181,6 +181,24 @@ async fn subscribe(base: &str, token: &str) -> anyhow::Result<Socket> {
 /// Every frame's arrival: (notification id, when).
 type Arrivals = mpsc::UnboundedSender<(String, Instant)>;
 
+/// Signs in `count` users, subscribes one connection each (`parallel` connecting at a time), and
+/// returns where their frames arrive.
+async fn connect_users(
+    client: &Client,
+    base: &str,
+    count: usize,
+    parallel: usize,
+) -> anyhow::Result<mpsc::UnboundedReceiver<(String, Instant)>> {
+    let (arrive, arrivals) = mpsc::unbounded_channel();
+    let tokens = sign_in(client, base, count).await?;
+    let connected: Vec<_> =
+        futures::stream::iter(tokens.iter()).map(|t| subscribe(base, t)).buffered(parallel).collect().await;
+    for socket in connected {
+        read_arrivals(socket?, arrive.clone());
+    }
+    Ok(arrivals)
+}
+
 fn read_arrivals(mut socket: Socket, arrivals: Arrivals) {
     tokio::spawn(async move {
         while let Some(Ok(message)) = socket.next().await {
@@ -205,13 +223,7 @@ struct LatencyRun {
 /// Creates at `rate` per second, each to a random one of the subscribed users; the time from
 /// just before the POST to the frame's arrival.
 async fn latency(client: &Client, base: &str, rate: u32, seconds: u64, users: usize) -> anyhow::Result<LatencyRun> {
-    let (arrive, mut arrivals) = mpsc::unbounded_channel();
-    let tokens = sign_in(client, base, users).await?;
-    let connected: Vec<_> =
-        futures::stream::iter(tokens.iter()).map(|t| subscribe(base, t)).buffered(64).collect().await;
-    for socket in connected {
-        read_arrivals(socket?, arrive.clone());
-    }
+    let mut arrivals = connect_users(client, base, users, 64).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let total = rate as usize * seconds as usize;
@@ -265,13 +277,7 @@ struct BroadcastRun {
 /// One broadcast, `rounds` times, to `connections` subscribed browsers: when the last one has it,
 /// and the spread over all of them.
 async fn broadcast(client: &Client, base: &str, connections: usize, rounds: usize) -> anyhow::Result<BroadcastRun> {
-    let (arrive, mut arrivals) = mpsc::unbounded_channel();
-    let tokens = sign_in(client, base, connections).await?;
-    let connected: Vec<_> =
-        futures::stream::iter(tokens.iter()).map(|t| subscribe(base, t)).buffered(128).collect().await;
-    for socket in connected {
-        read_arrivals(socket?, arrive.clone());
-    }
+    let mut arrivals = connect_users(client, base, connections, 128).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (mut lasts, mut each, mut lost) = (Vec::new(), Vec::new(), 0);
     for round in 0..rounds {
