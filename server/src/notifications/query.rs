@@ -197,11 +197,16 @@ const MAX_SEARCH_CHARS: usize = 1000;
 
 fn apply_filter(filter: &mut Filter, name: &str, value: String) -> Result<()> {
     match name {
-        "topic" => filter.topic = Some(value),
         "search" if value.chars().count() > MAX_SEARCH_CHARS => {
             return Err(Error::input(format!("search must be at most {MAX_SEARCH_CHARS} characters")));
         }
+        // No stored text holds a NUL (PostgreSQL cannot store one), and the engines refuse it in
+        // a query: a 400, not their error.
+        "search" | "topic" if value.contains('\0') => {
+            return Err(Error::input(format!("{name} must not contain a NUL character")));
+        }
         "search" => filter.search = Some(value),
+        "topic" => filter.topic = Some(value),
         "read" => filter.read = Some(parse_bool(name, &value)?),
         "saved" => filter.saved = Some(parse_bool(name, &value)?),
         "createdAfter" => {
@@ -288,6 +293,8 @@ mod tests {
             "orderField=nonsense",
             "limit=1&limit=2",
             "cursor=garbage",
+            "search=a%00b",
+            "topic=%00",
         ] {
             assert!(list(raw).is_err(), "{raw} should be rejected");
         }
