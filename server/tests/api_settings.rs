@@ -133,6 +133,7 @@ async fn an_unknown_channel_is_rejected_and_nothing_is_saved(engine: Engine) {
         json!({}),
         json!({ "channels": [{ "id": "Web" }] }),
         json!({ "channels": [{ "id": "Web", "origins": [{ "id": "x" }] }] }),
+        json!({ "channels": [{ "id": "Web", "origins": [{ "id": "external:\u{0}", "enabled": false }] }] }),
     ] {
         let response = app.post_as(&alice, SETTINGS).json(&body).send().await.unwrap();
         expect_error(response, 400, "InputError").await;

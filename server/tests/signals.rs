@@ -188,6 +188,7 @@ async fn publishing_is_validated_and_for_services_only(engine: Engine) {
         json!({ "recipients": { "type": "user" }, "channel": "c", "message": {} }),
         json!({ "recipients": { "type": "broadcast" }, "channel": "c", "message": "text" }),
         json!({ "channel": "c", "message": {} }),
+        json!({ "recipients": { "type": "broadcast" }, "channel": "c", "message": { "a": "\u{0}" } }),
     ] {
         expect_error(publish(Some(SERVICE_TOKEN), bad).await.unwrap(), 400, "InputError").await;
     }

@@ -224,6 +224,10 @@ impl Notifications {
                         send::MAX_SHORT_CHARS
                     )));
                 }
+                // The REST body extractor refuses NULs; the UI's server functions arrive here directly.
+                if origin.id.contains('\0') || origin.topics.iter().any(|t| t.id.contains('\0')) {
+                    return Err(Error::input("Origin and topic ids must not contain a NUL character"));
+                }
             }
         }
         self.store.replace_settings(user.as_str(), &settings::rows_from(posted)).await?;
