@@ -18,11 +18,14 @@ use super::{
     sql::{Arg, Sql, fts_trigrams, like_pattern, search_regex, trigram_words},
 };
 use crate::{
-    append_signals, bind_sql_args,
+    bind_sql_args,
     db::{Db, Engine},
     error::{Error, Result},
     retry_transient,
-    signals::model::{Delivered, Outgoing},
+    signals::{
+        log::AppendSignals,
+        model::{Delivered, Outgoing},
+    },
     timestamp::Timestamp,
     with_pool,
 };
@@ -517,7 +520,6 @@ impl Store {
                metadata = excluded.metadata, updated = excluded.created \
              {BROADCAST_RETURNING}"
         );
-        let engine = self.engine();
         let result = retry_transient!(async {
             with_pool!(&self.db, write, |pool| {
                 async {
@@ -543,7 +545,7 @@ impl Store {
                             .await?;
                     }
                     let signals: Vec<Outgoing> = announce(&stored).into_iter().collect();
-                    let delivered = append_signals!(tx, engine, &signals)?;
+                    let delivered = tx.append_signals(&signals).await?;
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>((stored, delivered))
                 }
@@ -800,7 +802,6 @@ impl Store {
         statements: &[Sql],
         announce: impl Fn(u64) -> Vec<Outgoing> + Send + Sync,
     ) -> Result<(u64, Vec<Delivered>)> {
-        let engine = self.engine();
         let result = retry_transient!(async {
             with_pool!(&self.db, write, |pool| {
                 async {
@@ -813,7 +814,7 @@ impl Store {
                             .rows_affected();
                     }
                     let signals = announce(changed);
-                    let delivered = append_signals!(tx, engine, &signals)?;
+                    let delivered = tx.append_signals(&signals).await?;
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>((changed, delivered))
                 }
@@ -975,7 +976,7 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                     .map(|(pending, rows)| rows.iter().filter_map(|row| (pending.announce)(row)).collect())
                     .collect();
                 let all_signals: Vec<Outgoing> = signals.iter().flatten().cloned().collect();
-                let mut delivered = append_signals!(tx, engine, &all_signals)?.into_iter();
+                let mut delivered = tx.append_signals(&all_signals).await?.into_iter();
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(
                     stored

@@ -17,15 +17,10 @@ use tokio_util::sync::CancellationToken;
 
 use self::{
     hub::Hub,
+    log::AppendSignals,
     model::{Delivered, Outgoing, WireDelivered},
 };
-use crate::{
-    append_signals,
-    db::{Db, Engine},
-    error::Result,
-    timestamp::Timestamp,
-    with_pool,
-};
+use crate::{db::Db, error::Result, timestamp::Timestamp, with_pool};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -108,10 +103,11 @@ impl Signals {
         self.config.max_replay
     }
 
-    /// Hands signals committed by this instance to the hub. With PostgreSQL they come back
-    /// through LISTEN, like everybody else's, so there is nothing to do here.
+    /// Hands signals committed by this instance to the hub. With PostgreSQL they also come back
+    /// through LISTEN; the hub orders by position and takes each once, so handing them over now
+    /// only saves the trip through the database.
     pub fn committed(&self, delivered: Vec<Delivered>) {
-        if self.db.engine() == Engine::Sqlite && !delivered.is_empty() {
+        if !delivered.is_empty() {
             self.hub.ingest(delivered);
         }
     }
@@ -119,11 +115,10 @@ impl Signals {
     /// Publishes signals in a transaction of their own: the Rust API for built-in publishers.
     /// Returns their positions.
     pub async fn publish(&self, outgoing: &[Outgoing]) -> Result<Vec<i64>> {
-        let engine = self.db.engine();
         let delivered = with_pool!(&self.db, write, |pool| {
             async {
                 let mut tx = pool.begin().await?;
-                let delivered = append_signals!(tx, engine, outgoing)?;
+                let delivered = tx.append_signals(outgoing).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(delivered)
             }
