@@ -138,9 +138,14 @@ async fn main() -> anyhow::Result<()> {
     let db_dir =
         std::env::var("HERALD_BENCH_DB_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| work.path().to_owned());
     let mut results = Vec::new();
-    let sqlite_url = format!("sqlite://{}", db_dir.join("bench.db").display());
-    results.push(run("SQLite", &sqlite_url, &scale).await?);
+    // HERALD_BENCH_ENGINES=sqlite or =postgres measures one engine (default: both).
+    let engines = std::env::var("HERALD_BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
+    if engines.contains("sqlite") {
+        let sqlite_url = format!("sqlite://{}", db_dir.join("bench.db").display());
+        results.push(run("SQLite", &sqlite_url, &scale).await?);
+    }
     match std::env::var("HERALD_BENCH_POSTGRES_URL") {
+        Ok(_) if !engines.contains("postgres") => {}
         Ok(admin) => {
             let url = common::fresh_postgres_database(&admin).await?;
             results.push(run("PostgreSQL", &url, &scale).await?);

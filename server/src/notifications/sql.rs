@@ -19,11 +19,14 @@ pub struct Sql {
     pub engine: Engine,
     pub text: String,
     pub args: Vec<Arg>,
+    /// PostgreSQL: plan for the actual arguments on every call instead of reusing a prepared
+    /// plan, for statements whose best plan depends on whose rows they read.
+    pub plan_per_call: bool,
 }
 
 impl Sql {
     pub fn new(engine: Engine) -> Self {
-        Self { engine, text: String::with_capacity(512), args: Vec::new() }
+        Self { engine, text: String::with_capacity(512), args: Vec::new(), plan_per_call: false }
     }
 
     pub fn push(&mut self, text: &str) -> &mut Self {
@@ -45,12 +48,16 @@ impl Sql {
     }
 }
 
-/// Binds every argument of a [`Sql`] to a query of either engine.
+/// Binds every argument of a [`Sql`] to a query of either engine; on PostgreSQL an unnamed
+/// (unprepared) statement when it must be planned for its arguments.
 #[macro_export]
 macro_rules! bind_sql_args {
-    ($query:expr, $args:expr) => {{
-        let mut query = $query;
-        for arg in $args {
+    ($query:expr, $sql:expr) => {{
+        let sql: &$crate::notifications::sql::Sql = $sql;
+        // SQLite plans when it prepares, without the arguments: only PostgreSQL can do better.
+        let per_call = sql.plan_per_call && sql.engine == $crate::db::Engine::Postgres;
+        let mut query = $query.persistent(!per_call);
+        for arg in &sql.args {
             query = match arg {
                 $crate::notifications::sql::Arg::Int(value) => query.bind(*value),
                 $crate::notifications::sql::Arg::Text(value) => query.bind(value.clone()),

@@ -10,12 +10,7 @@ use std::{collections::HashMap, sync::Arc};
 use axum::extract::ws::Utf8Bytes;
 
 use super::model::{Delivered, Outgoing, Recipients, WireDelivered};
-use crate::{
-    db::{Db, Engine},
-    error::Result,
-    timestamp::Timestamp,
-    with_pool,
-};
+use crate::{db::Db, error::Result, timestamp::Timestamp, with_pool};
 
 /// The NOTIFY channel instances listen on (PostgreSQL).
 pub const NOTIFY_CHANNEL: &str = "herald_signals";
@@ -33,48 +28,59 @@ pub trait AppendSignals {
 }
 
 impl AppendSignals for sqlx::SqliteConnection {
+    /// One command to the connection's worker thread, however many statements it takes: each
+    /// hand-over between threads is a context switch, and those bounded a writer's throughput.
     async fn append_signals(&mut self, outgoing: &[Outgoing]) -> Result<Vec<Delivered>, sqlx::Error> {
+        // Statements after the first find the batch's positions from the counter it moved:
+        // signal k (from 1) of `count` is at head - count + k.
+        const SIGNALS: usize = 500;
+        const RECIPIENTS: usize = 1000;
         if outgoing.is_empty() {
             return Ok(Vec::new());
         }
-        let first = sqlx::query_scalar::<_, i64>(
-            "UPDATE signal_position SET head = head + $1 WHERE id = 1 RETURNING head - $1 + 1",
-        )
-        .bind(outgoing.len() as i64)
-        .fetch_one(&mut *self)
-        .await?;
-        let created = Timestamp::now().micros();
+        let count = outgoing.len() as i64;
         let texts: Vec<String> = outgoing.iter().map(|o| o.message.to_string()).collect();
-        // Five parameters a signal: 500 a statement keeps far inside SQLite's parameter limit.
-        for (chunk_index, chunk) in outgoing.chunks(500).enumerate() {
-            let base = chunk_index * 500;
-            let statement = format!(
-                "INSERT INTO signal (seq, created, channel, broadcast, message) VALUES {}",
-                Engine::Sqlite.values_rows(chunk.len(), 5)
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
-            for (i, signal) in chunk.iter().enumerate() {
+        let pairs = addressed(outgoing);
+        let numbered = |from: usize, len: usize, columns: usize| {
+            let cells = vec!["?"; columns].join(", ");
+            (from + 1..=from + len).map(|k| format!("({k}, {cells})")).collect::<Vec<_>>().join(", ")
+        };
+        let mut statement =
+            String::from("UPDATE signal_position SET head = head + ? WHERE id = 1 RETURNING head - ? + 1;");
+        for (index, chunk) in outgoing.chunks(SIGNALS).enumerate() {
+            statement.push_str(&format!(
+                "INSERT INTO signal (seq, created, channel, broadcast, message) \
+                 SELECT p.head - ? + v.column1, ?, v.column2, v.column3, v.column4 \
+                 FROM signal_position p, (VALUES {}) v WHERE p.id = 1;",
+                numbered(index * SIGNALS, chunk.len(), 3)
+            ));
+        }
+        for chunk in pairs.chunks(RECIPIENTS) {
+            let rows: Vec<String> = chunk.iter().map(|(_, index)| format!("({}, ?)", index + 1)).collect();
+            statement.push_str(&format!(
+                "INSERT INTO signal_recipient (seq, ref) SELECT p.head - ? + v.column1, v.column2 \
+                 FROM signal_position p, (VALUES {}) v WHERE p.id = 1;",
+                rows.join(", ")
+            ));
+        }
+        let created = Timestamp::now().micros();
+        let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(statement)).bind(count).bind(count);
+        for chunk in outgoing.chunks(SIGNALS).zip(texts.chunks(SIGNALS)) {
+            query = query.bind(count).bind(created);
+            for (signal, text) in chunk.0.iter().zip(chunk.1) {
                 query = query
-                    .bind(first + (base + i) as i64)
-                    .bind(created)
                     .bind(signal.channel.as_str())
                     .bind(matches!(signal.recipients, Recipients::Broadcast))
-                    .bind(texts[base + i].as_str());
+                    .bind(text.as_str());
             }
-            query.execute(&mut *self).await?;
         }
-        let pairs = addressed(outgoing);
-        for chunk in pairs.chunks(1000) {
-            let statement = format!(
-                "INSERT INTO signal_recipient (ref, seq) VALUES {}",
-                Engine::Sqlite.values_rows(chunk.len(), 2)
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
-            for (r, index) in chunk {
-                query = query.bind(*r).bind(first + *index as i64);
+        for chunk in pairs.chunks(RECIPIENTS) {
+            query = query.bind(count);
+            for (r, _) in chunk {
+                query = query.bind(*r);
             }
-            query.execute(&mut *self).await?;
         }
+        let first = query.fetch_all(&mut *self).await?.first().copied().unwrap_or_default();
         Ok(delivered(first, outgoing, &texts))
     }
 }
