@@ -66,8 +66,9 @@ async fn serve(path: Option<PathBuf>) -> anyhow::Result<()> {
         Ok(limit) => tracing::debug!(limit, "open-file limit"),
         Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
     }
+    let stop = server::termination_signal();
     let running = server::start(config).await?;
-    server::termination_signal().await;
+    stop.await;
     tracing::info!("shutting down: finishing in-flight requests");
     running.shutdown();
     running.stopped().await

@@ -23,7 +23,7 @@ use crate::{
     error::{Error, Result},
     retry_transient,
     signals::{
-        log::AppendSignals,
+        log::{AppendSignals, SqliteAppend},
         model::{Delivered, Outgoing},
     },
     timestamp::Timestamp,
@@ -697,10 +697,6 @@ impl Store {
     ) {
         let engine = self.engine();
         let search = filter.search.as_deref();
-        // One user holds a fifth of the table and the next none, and a search's cost depends on
-        // its term: a plan cached for "some user" sorts the heavy one's 200,000 rows where a plan
-        // for this user reads 20 (9.8 ms against 2.2 for a page; 485 ms against 0.4 for a search).
-        sql.plan_per_call = true;
         // SQLite narrows a substring of three or more characters down through the FTS5 trigram
         // index (rows holding every trigram of the term), and REGEXP below keeps the true matches;
         // shorter terms, which that index cannot serve, are REGEXP alone.
@@ -872,19 +868,14 @@ type WebSwitches = HashMap<(String, String), Vec<(Option<String>, bool)>>;
 /// multi-row inserts for the unscoped rows, upserts for the scoped ones, then the signals, in the
 /// order of the writes.
 async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>, Vec<Delivered>)>, sqlx::Error> {
-    const COLUMNS: &str = "INSERT INTO notification \
-        (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) VALUES ";
-    // Twelve parameters a row: 400 rows stay well inside both engines' parameter limits.
-    const ROWS_PER_INSERT: usize = 400;
     let upsert = format!(
-        "{COLUMNS}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+        "{INSERT_COLUMNS}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (user_ref, origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
            title = excluded.title, description = excluded.description, link = excluded.link, \
            severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
            metadata = excluded.metadata, updated = excluded.created, read = NULL \
          {RETURNING}"
     );
-    let engine = db.engine();
     let mut checked: Vec<&str> = batch
         .iter()
         .filter(|pending| pending.web.is_some())
@@ -943,14 +934,6 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                     .collect();
                 let (scoped, plain): (Vec<&NewNotification>, Vec<&NewNotification>) =
                     kept.iter().flatten().partition(|r| r.scope.is_some());
-                for chunk in plain.chunks(ROWS_PER_INSERT) {
-                    let statement = format!("{COLUMNS}{}", engine.values_rows(chunk.len(), 12));
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
-                    for row in chunk {
-                        query = bind_new_row!(query, row);
-                    }
-                    query.execute(&mut *tx).await?;
-                }
                 let mut updated = Vec::with_capacity(scoped.len());
                 for row in &scoped {
                     let result: Stored = bind_new_row!(sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str())), row)
@@ -980,7 +963,7 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                     .map(|(pending, rows)| rows.iter().filter_map(|row| (pending.announce)(row)).collect())
                     .collect();
                 let all_signals: Vec<Outgoing> = signals.iter().flatten().cloned().collect();
-                let mut delivered = tx.append_signals(&all_signals).await?.into_iter();
+                let mut delivered = tx.insert_and_log(&plain, &all_signals).await?.into_iter();
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(
                     stored
@@ -993,6 +976,64 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
             .await
         })
     })
+}
+
+const INSERT_COLUMNS: &str = "INSERT INTO notification \
+    (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) VALUES ";
+/// Twelve parameters a row: 400 rows stay well inside both engines' parameter limits.
+const ROWS_PER_INSERT: usize = 400;
+
+/// Multi-row inserts of new (unscoped) rows, one statement per chunk.
+fn insert_statements(engine: Engine, rows: &[&NewNotification]) -> impl Iterator<Item = String> {
+    rows.chunks(ROWS_PER_INSERT).map(move |chunk| format!("{INSERT_COLUMNS}{}", engine.values_rows(chunk.len(), 12)))
+}
+
+/// Stores new (unscoped) rows and logs a batch's signals, in the open transaction.
+trait InsertAndLog {
+    fn insert_and_log(
+        &mut self,
+        rows: &[&NewNotification],
+        outgoing: &[Outgoing],
+    ) -> impl Future<Output = Result<Vec<Delivered>, sqlx::Error>> + Send;
+}
+
+impl InsertAndLog for sqlx::SqliteConnection {
+    /// One command to the connection's worker thread for both.
+    async fn insert_and_log(
+        &mut self,
+        rows: &[&NewNotification],
+        outgoing: &[Outgoing],
+    ) -> Result<Vec<Delivered>, sqlx::Error> {
+        let append = SqliteAppend::new(outgoing);
+        let mut statement: String = insert_statements(Engine::Sqlite, rows).map(|s| s + ";").collect();
+        statement.push_str(&append.statements());
+        if statement.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
+        for row in rows {
+            query = bind_new_row!(query, row);
+        }
+        let returned = append.bind(query).fetch_all(&mut *self).await?;
+        Ok(append.delivered(&returned))
+    }
+}
+
+impl InsertAndLog for sqlx::PgConnection {
+    async fn insert_and_log(
+        &mut self,
+        rows: &[&NewNotification],
+        outgoing: &[Outgoing],
+    ) -> Result<Vec<Delivered>, sqlx::Error> {
+        for (statement, chunk) in insert_statements(Engine::Postgres, rows).zip(rows.chunks(ROWS_PER_INSERT)) {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
+            for row in chunk {
+                query = bind_new_row!(query, row);
+            }
+            query.execute(&mut *self).await?;
+        }
+        self.append_signals(outgoing).await
+    }
 }
 
 struct Totals {

@@ -28,60 +28,95 @@ pub trait AppendSignals {
 }
 
 impl AppendSignals for sqlx::SqliteConnection {
-    /// One command to the connection's worker thread, however many statements it takes: each
-    /// hand-over between threads is a context switch, and those bounded a writer's throughput.
     async fn append_signals(&mut self, outgoing: &[Outgoing]) -> Result<Vec<Delivered>, sqlx::Error> {
-        // Statements after the first find the batch's positions from the counter it moved:
-        // signal k (from 1) of `count` is at head - count + k.
-        const SIGNALS: usize = 500;
-        const RECIPIENTS: usize = 1000;
+        let append = SqliteAppend::new(outgoing);
         if outgoing.is_empty() {
             return Ok(Vec::new());
         }
-        let count = outgoing.len() as i64;
-        let texts: Vec<String> = outgoing.iter().map(|o| o.message.to_string()).collect();
-        let pairs = addressed(outgoing);
-        let numbered = |from: usize, len: usize, columns: usize| {
-            let cells = vec!["?"; columns].join(", ");
-            (from + 1..=from + len).map(|k| format!("({k}, {cells})")).collect::<Vec<_>>().join(", ")
-        };
-        let mut statement =
-            String::from("UPDATE signal_position SET head = head + ? WHERE id = 1 RETURNING head - ? + 1;");
-        for (index, chunk) in outgoing.chunks(SIGNALS).enumerate() {
-            statement.push_str(&format!(
+        let rows = append.bind(sqlx::query(sqlx::AssertSqlSafe(append.statements()))).fetch_all(&mut *self).await?;
+        Ok(append.delivered(&rows))
+    }
+}
+
+/// SQLite: the statements that append signals, to run as one command to the connection's worker
+/// thread together with any before them (whose arguments are bound first, and which return no
+/// rows). Each hand-over between threads is a context switch, and those bounded the writer.
+pub struct SqliteAppend<'a> {
+    outgoing: &'a [Outgoing],
+    texts: Vec<String>,
+    pairs: Vec<(&'a str, usize)>,
+}
+
+impl<'a> SqliteAppend<'a> {
+    const SIGNALS: usize = 500;
+    const RECIPIENTS: usize = 1000;
+
+    pub fn new(outgoing: &'a [Outgoing]) -> Self {
+        Self { outgoing, texts: outgoing.iter().map(|o| o.message.to_string()).collect(), pairs: addressed(outgoing) }
+    }
+
+    /// Moves the counter (returning the first position) and logs each signal and recipient; the
+    /// later statements find the positions from the counter: signal k (from 1) of n is at
+    /// head - n + k.
+    pub fn statements(&self) -> String {
+        if self.outgoing.is_empty() {
+            return String::new();
+        }
+        let mut text = String::from("UPDATE signal_position SET head = head + ? WHERE id = 1 RETURNING head - ? + 1;");
+        for (index, chunk) in self.outgoing.chunks(Self::SIGNALS).enumerate() {
+            let rows: Vec<String> =
+                (1..=chunk.len()).map(|k| format!("({}, ?, ?, ?)", index * Self::SIGNALS + k)).collect();
+            text.push_str(&format!(
                 "INSERT INTO signal (seq, created, channel, broadcast, message) \
                  SELECT p.head - ? + v.column1, ?, v.column2, v.column3, v.column4 \
                  FROM signal_position p, (VALUES {}) v WHERE p.id = 1;",
-                numbered(index * SIGNALS, chunk.len(), 3)
+                rows.join(", ")
             ));
         }
-        for chunk in pairs.chunks(RECIPIENTS) {
+        for chunk in self.pairs.chunks(Self::RECIPIENTS) {
             let rows: Vec<String> = chunk.iter().map(|(_, index)| format!("({}, ?)", index + 1)).collect();
-            statement.push_str(&format!(
+            text.push_str(&format!(
                 "INSERT INTO signal_recipient (seq, ref) SELECT p.head - ? + v.column1, v.column2 \
                  FROM signal_position p, (VALUES {}) v WHERE p.id = 1;",
                 rows.join(", ")
             ));
         }
+        text
+    }
+
+    pub fn bind<'q>(
+        &self,
+        mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+        if self.outgoing.is_empty() {
+            return query;
+        }
+        let count = self.outgoing.len() as i64;
         let created = Timestamp::now().micros();
-        let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(statement)).bind(count).bind(count);
-        for chunk in outgoing.chunks(SIGNALS).zip(texts.chunks(SIGNALS)) {
+        query = query.bind(count).bind(count);
+        for (signals, texts) in self.outgoing.chunks(Self::SIGNALS).zip(self.texts.chunks(Self::SIGNALS)) {
             query = query.bind(count).bind(created);
-            for (signal, text) in chunk.0.iter().zip(chunk.1) {
+            for (signal, text) in signals.iter().zip(texts) {
                 query = query
                     .bind(signal.channel.as_str())
                     .bind(matches!(signal.recipients, Recipients::Broadcast))
                     .bind(text.as_str());
             }
         }
-        for chunk in pairs.chunks(RECIPIENTS) {
+        for chunk in self.pairs.chunks(Self::RECIPIENTS) {
             query = query.bind(count);
             for (r, _) in chunk {
                 query = query.bind(*r);
             }
         }
-        let first = query.fetch_all(&mut *self).await?.first().copied().unwrap_or_default();
-        Ok(delivered(first, outgoing, &texts))
+        query
+    }
+
+    /// The signals with their positions, from the rows the command returned (the counter's).
+    pub fn delivered(&self, rows: &[sqlx::sqlite::SqliteRow]) -> Vec<Delivered> {
+        use sqlx::Row;
+        let first = rows.first().and_then(|row| row.try_get::<i64, _>(0).ok()).unwrap_or_default();
+        delivered(first, self.outgoing, &self.texts)
     }
 }
 
