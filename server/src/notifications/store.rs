@@ -23,7 +23,7 @@ use crate::{
     error::{Error, Result},
     retry_transient,
     signals::{
-        log::{AppendSignals, SqliteAppend},
+        log::{AppendSignals, PgAppend, SqliteAppend},
         model::{Delivered, Outgoing},
     },
     timestamp::Timestamp,
@@ -893,10 +893,22 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
             )
         })
         .collect();
+    // A group of new rows is one statement on PostgreSQL, atomic without a transaction, and the
+    // transaction's BEGIN and COMMIT were two of its round trips. Its settings read gains
+    // nothing from one: under READ COMMITTED a settings change can land between read and write
+    // either way. SQLite's single writer does order settings changes against sends, and scoped
+    // upserts must return before the signals are made: those keep the transaction.
+    let one_statement = db.engine() == Engine::Postgres
+        && batch.iter().all(|pending| pending.rows.iter().all(|row| row.scope.is_none()));
     retry_transient!(async {
         with_pool!(db, write, |pool| {
             async {
-                let mut tx = pool.begin().await?;
+                let mut held = if one_statement {
+                    Held::Connection(pool.acquire().await?)
+                } else {
+                    Held::Transaction(pool.begin().await?)
+                };
+                let conn = held.connection();
                 let mut web = WebSwitches::new();
                 for (chunk, statement) in checked.chunks(ID_CHUNK).zip(&settings_queries) {
                     let mut query =
@@ -905,7 +917,7 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                     for user in chunk {
                         query = query.bind(*user);
                     }
-                    for (user, origin, topic, enabled) in query.fetch_all(&mut *tx).await? {
+                    for (user, origin, topic, enabled) in query.fetch_all(&mut *conn).await? {
                         web.entry((user, origin)).or_default().push(((!topic.is_empty()).then_some(topic), enabled));
                     }
                 }
@@ -937,7 +949,7 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                 let mut updated = Vec::with_capacity(scoped.len());
                 for row in &scoped {
                     let result: Stored = bind_new_row!(sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str())), row)
-                        .fetch_one(&mut *tx)
+                        .fetch_one(&mut *conn)
                         .await?;
                     updated.push(result);
                 }
@@ -963,8 +975,8 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                     .map(|(pending, rows)| rows.iter().filter_map(|row| (pending.announce)(row)).collect())
                     .collect();
                 let all_signals: Vec<Outgoing> = signals.iter().flatten().cloned().collect();
-                let mut delivered = tx.insert_and_log(&plain, &all_signals).await?.into_iter();
-                tx.commit().await?;
+                let mut delivered = conn.insert_and_log(&plain, &all_signals).await?.into_iter();
+                held.finish().await?;
                 Ok::<_, sqlx::Error>(
                     stored
                         .into_iter()
@@ -976,6 +988,29 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
             .await
         })
     })
+}
+
+/// A connection for one unit of work: in a transaction, or on its own when the work is a
+/// single statement.
+enum Held<DB: sqlx::Database> {
+    Transaction(sqlx::Transaction<'static, DB>),
+    Connection(sqlx::pool::PoolConnection<DB>),
+}
+
+impl<DB: sqlx::Database> Held<DB> {
+    fn connection(&mut self) -> &mut DB::Connection {
+        match self {
+            Held::Transaction(tx) => tx,
+            Held::Connection(connection) => connection,
+        }
+    }
+
+    async fn finish(self) -> Result<(), sqlx::Error> {
+        match self {
+            Held::Transaction(tx) => tx.commit().await,
+            Held::Connection(_) => Ok(()),
+        }
+    }
 }
 
 const INSERT_COLUMNS: &str = "INSERT INTO notification \
@@ -1020,19 +1055,39 @@ impl InsertAndLog for sqlx::SqliteConnection {
 }
 
 impl InsertAndLog for sqlx::PgConnection {
+    /// One statement for both: the rows go in as arrays, one per column.
     async fn insert_and_log(
         &mut self,
         rows: &[&NewNotification],
         outgoing: &[Outgoing],
     ) -> Result<Vec<Delivered>, sqlx::Error> {
-        for (statement, chunk) in insert_statements(Engine::Postgres, rows).zip(rows.chunks(ROWS_PER_INSERT)) {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
-            for row in chunk {
-                query = bind_new_row!(query, row);
-            }
-            query.execute(&mut *self).await?;
+        const STORE: &str = "stored AS (INSERT INTO notification \
+            (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
+            SELECT * FROM unnest($10::uuid[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], \
+                                 $16::text[], $17::int2[], $18::text[], $19::text[], $20::jsonb[], $21::int8[])),";
+        if rows.is_empty() {
+            return self.append_signals(outgoing).await;
         }
-        self.append_signals(outgoing).await
+        let append = PgAppend::new(outgoing);
+        let statement = PgAppend::statement(STORE);
+        let column = |f: fn(&NewNotification) -> Option<&str>| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+        let returned = append
+            .bind(sqlx::query_as(sqlx::AssertSqlSafe(statement)))
+            .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
+            .bind(column(|r| r.user_ref.as_deref()))
+            .bind(column(|r| Some(r.origin.as_str())))
+            .bind(column(|r| r.scope.as_deref()))
+            .bind(column(|r| Some(r.title.as_str())))
+            .bind(column(|r| r.description.as_deref()))
+            .bind(column(|r| r.link.as_deref()))
+            .bind(rows.iter().map(|r| r.severity.rank()).collect::<Vec<_>>())
+            .bind(column(|r| r.topic.as_deref()))
+            .bind(column(|r| r.icon.as_deref()))
+            .bind(rows.iter().map(|r| r.metadata.clone().map(sqlx::types::Json)).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.created.micros()).collect::<Vec<_>>())
+            .fetch_all(self)
+            .await?;
+        Ok(append.delivered(&returned))
     }
 }
 

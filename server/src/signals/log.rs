@@ -121,11 +121,38 @@ impl<'a> SqliteAppend<'a> {
 }
 
 impl AppendSignals for sqlx::PgConnection {
-    /// One statement, whatever the number of signals: arrays in, positions out, the log rows and
-    /// the NOTIFYs written on the server. Four round trips were most of a send's latency.
     async fn append_signals(&mut self, outgoing: &[Outgoing]) -> Result<Vec<Delivered>, sqlx::Error> {
-        const APPEND: &str = r#"
-            WITH head AS (
+        if outgoing.is_empty() {
+            return Ok(Vec::new());
+        }
+        let append = PgAppend::new(outgoing);
+        let returned =
+            append.bind(sqlx::query_as(sqlx::AssertSqlSafe(PgAppend::statement("")))).fetch_all(self).await?;
+        Ok(append.delivered(&returned))
+    }
+}
+
+/// PostgreSQL: one statement, whatever the number of signals: arrays in, positions out, the
+/// log rows and the NOTIFYs written on the server. It takes parameters `$1`–`$9`; statements
+/// run before it in the same round trip come in as common table expressions.
+pub struct PgAppend<'a> {
+    outgoing: &'a [Outgoing],
+    texts: Vec<String>,
+    pairs: Vec<(&'a str, usize)>,
+}
+
+/// The rows [`PgAppend`] returns: the position before the batch, and each NOTIFY's (empty) result.
+pub type PgAppended = (i64, String);
+
+impl<'a> PgAppend<'a> {
+    pub fn new(outgoing: &'a [Outgoing]) -> Self {
+        Self { outgoing, texts: outgoing.iter().map(|o| o.message.to_string()).collect(), pairs: addressed(outgoing) }
+    }
+
+    /// The statement, after `leading` common table expressions (each followed by a comma).
+    pub fn statement(leading: &str) -> String {
+        format!(
+            r#"WITH {leading} head AS (
                 UPDATE signal_position SET head = head + $1 WHERE id = 1 RETURNING head - $1 AS base
             ), queued AS (
                 SELECT * FROM unnest($3::text[], $4::bool[], $5::text[], $6::text[])
@@ -137,27 +164,31 @@ impl AppendSignals for sqlx::PgConnection {
                 INSERT INTO signal_recipient (ref, seq)
                 SELECT r.ref, base + r.i FROM head, unnest($7::text[], $8::int8[]) AS r (ref, i)
             )
-            SELECT base, pg_notify($9, '{"seq":' || (base + i) || ',' || notify)::text FROM head, queued"#;
-        if outgoing.is_empty() {
-            return Ok(Vec::new());
-        }
-        let texts: Vec<String> = outgoing.iter().map(|o| o.message.to_string()).collect();
-        let pairs = addressed(outgoing);
-        let rows: Vec<(i64, String)> = sqlx::query_as(APPEND)
-            .bind(outgoing.len() as i64)
+            SELECT base, pg_notify($9, '{{"seq":' || (base + i) || ',' || notify)::text FROM head, queued"#
+        )
+    }
+
+    /// Binds `$1`–`$9`; bind what `leading` needs after.
+    pub fn bind<'q>(
+        &'q self,
+        query: sqlx::query::QueryAs<'q, sqlx::Postgres, PgAppended, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, PgAppended, sqlx::postgres::PgArguments> {
+        query
+            .bind(self.outgoing.len() as i64)
             .bind(Timestamp::now().micros())
-            .bind(outgoing.iter().map(|o| o.channel.as_str()).collect::<Vec<_>>())
-            .bind(outgoing.iter().map(|o| matches!(o.recipients, Recipients::Broadcast)).collect::<Vec<_>>())
-            .bind(&texts)
-            .bind(outgoing.iter().map(notify_tail).collect::<Vec<_>>())
-            .bind(pairs.iter().map(|(r, _)| *r).collect::<Vec<_>>())
+            .bind(self.outgoing.iter().map(|o| o.channel.as_str()).collect::<Vec<_>>())
+            .bind(self.outgoing.iter().map(|o| matches!(o.recipients, Recipients::Broadcast)).collect::<Vec<_>>())
+            .bind(&self.texts)
+            .bind(self.outgoing.iter().map(notify_tail).collect::<Vec<_>>())
+            .bind(self.pairs.iter().map(|(r, _)| *r).collect::<Vec<_>>())
             // Ordinalities count from 1.
-            .bind(pairs.iter().map(|(_, index)| *index as i64 + 1).collect::<Vec<_>>())
+            .bind(self.pairs.iter().map(|(_, index)| *index as i64 + 1).collect::<Vec<_>>())
             .bind(NOTIFY_CHANNEL)
-            .fetch_all(&mut *self)
-            .await?;
-        let first = rows.first().map_or(0, |(base, _)| base + 1);
-        Ok(delivered(first, outgoing, &texts))
+    }
+
+    pub fn delivered(&self, returned: &[PgAppended]) -> Vec<Delivered> {
+        let first = returned.first().map_or(0, |(base, _)| base + 1);
+        delivered(first, self.outgoing, &self.texts)
     }
 }
 
