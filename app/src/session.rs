@@ -38,14 +38,26 @@ pub async fn get_viewer() -> Result<Option<Viewer>, ServerFnError> {
     backend()?.viewer(&request()?).await.map_err(to_server_error)
 }
 
-/// Whether guest sign-in is on, and whom one may sign in as.
-#[server(prefix = "/_srv", endpoint = "sign-in-options")]
-pub async fn sign_in_options() -> Result<SignInChoices, ServerFnError> {
-    use self::ssr::*;
-    let backend = backend()?;
-    let guest_enabled = backend.guest_sign_in_enabled();
-    let people = if guest_enabled { backend.people() } else { Vec::new() };
-    Ok(SignInChoices { guest_enabled, people })
+/// Whether guest sign-in is on, and whom one may sign in as. Read on the server and handed to
+/// the browser inside the page, so the sign-in page needs no resource: a resource that resolves
+/// at once raced leptos' `<Suspense>` bookkeeping and left about one response in forty hanging.
+/// `None` when the page is built by client-side navigation, which cannot know: it then reloads.
+pub fn sign_in_choices() -> Option<SignInChoices> {
+    SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            ssr::backend().ok().map(|backend| {
+                let guest_enabled = backend.guest_sign_in_enabled();
+                let people = if guest_enabled { backend.people() } else { Vec::new() };
+                SignInChoices { guest_enabled, people }
+            })
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None
+        }
+    })
+    .into_inner()
 }
 
 /// Development sign-in as a catalog user; sets the session cookie and goes home.

@@ -7,12 +7,17 @@ use crate::{
     Session,
     components::icons::{Icon, IconKind},
     model::{Person, initials},
-    session::sign_in_options,
+    session::sign_in_choices,
 };
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let options = Resource::new(|| (), |_| sign_in_options());
+    let choices = sign_in_choices();
+    if choices.is_none() {
+        Effect::new(|_| {
+            let _ = window().location().reload();
+        });
+    }
     view! {
         <Title text="Sign in"/>
         <div class="flex min-h-screen items-start justify-center bg-zinc-100 px-4 py-16 text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">
@@ -21,21 +26,15 @@ pub fn SignInPage() -> impl IntoView {
                     <Icon kind=IconKind::Logo class="h-9 w-9 text-sky-600 dark:text-sky-400"/>
                     <h1 class="text-2xl font-semibold tracking-tight">"Sign in to Herald"</h1>
                 </div>
-                <Suspense fallback=|| view! { <p class="text-sm text-zinc-500">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match options.await {
-                            Ok(options) if options.guest_enabled => Either::Left(view! { <GuestSignIn people=options.people/> }),
-                            Ok(_) => Either::Right(view! {
-                                <p class="text-sm text-zinc-600 dark:text-zinc-400">
-                                    "Guest sign-in is turned off. Ask your administrator how to sign in."
-                                </p>
-                            }.into_any()),
-                            Err(error) => Either::Right(view! {
-                                <p role="alert" class="text-sm text-red-700 dark:text-red-400">{error.to_string()}</p>
-                            }.into_any()),
-                        }
-                    })}
-                </Suspense>
+                {match choices {
+                    Some(choices) if choices.guest_enabled => Either::Left(view! { <GuestSignIn people=choices.people/> }),
+                    Some(_) => Either::Right(view! {
+                        <p class="text-sm text-zinc-600 dark:text-zinc-400">
+                            "Guest sign-in is turned off. Ask your administrator how to sign in."
+                        </p>
+                    }.into_any()),
+                    None => Either::Right(view! { <p class="text-sm text-zinc-500">"Loading…"</p> }.into_any()),
+                }}
             </main>
         </div>
     }
