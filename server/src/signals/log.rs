@@ -29,10 +29,10 @@ pub trait AppendSignals {
 
 impl AppendSignals for sqlx::SqliteConnection {
     async fn append_signals(&mut self, outgoing: &[Outgoing]) -> Result<Vec<Delivered>, sqlx::Error> {
-        let append = SqliteAppend::new(outgoing);
         if outgoing.is_empty() {
             return Ok(Vec::new());
         }
+        let append = SqliteAppend::new(outgoing);
         let rows = append.bind(sqlx::query(sqlx::AssertSqlSafe(append.statements()))).fetch_all(&mut *self).await?;
         Ok(append.delivered(&rows))
     }
@@ -42,9 +42,7 @@ impl AppendSignals for sqlx::SqliteConnection {
 /// thread together with any before them (whose arguments are bound first, and which return no
 /// rows). Each hand-over between threads is a context switch, and those bounded the writer.
 pub struct SqliteAppend<'a> {
-    outgoing: &'a [Outgoing],
-    texts: Vec<String>,
-    pairs: Vec<(&'a str, usize)>,
+    batch: Batch<'a>,
 }
 
 impl<'a> SqliteAppend<'a> {
@@ -52,18 +50,18 @@ impl<'a> SqliteAppend<'a> {
     const RECIPIENTS: usize = 1000;
 
     pub fn new(outgoing: &'a [Outgoing]) -> Self {
-        Self { outgoing, texts: outgoing.iter().map(|o| o.message.to_string()).collect(), pairs: addressed(outgoing) }
+        Self { batch: Batch::new(outgoing) }
     }
 
     /// Moves the counter (returning the first position) and logs each signal and recipient; the
     /// later statements find the positions from the counter: signal k (from 1) of n is at
     /// head - n + k.
     pub fn statements(&self) -> String {
-        if self.outgoing.is_empty() {
+        if self.batch.outgoing.is_empty() {
             return String::new();
         }
         let mut text = String::from("UPDATE signal_position SET head = head + ? WHERE id = 1 RETURNING head - ? + 1;");
-        for (index, chunk) in self.outgoing.chunks(Self::SIGNALS).enumerate() {
+        for (index, chunk) in self.batch.outgoing.chunks(Self::SIGNALS).enumerate() {
             let rows: Vec<String> =
                 (1..=chunk.len()).map(|k| format!("({}, ?, ?, ?)", index * Self::SIGNALS + k)).collect();
             text.push_str(&format!(
@@ -73,7 +71,7 @@ impl<'a> SqliteAppend<'a> {
                 rows.join(", ")
             ));
         }
-        for chunk in self.pairs.chunks(Self::RECIPIENTS) {
+        for chunk in self.batch.pairs.chunks(Self::RECIPIENTS) {
             let rows: Vec<String> = chunk.iter().map(|(_, index)| format!("({}, ?)", index + 1)).collect();
             text.push_str(&format!(
                 "INSERT INTO signal_recipient (seq, ref) SELECT p.head - ? + v.column1, v.column2 \
@@ -88,13 +86,13 @@ impl<'a> SqliteAppend<'a> {
         &self,
         mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
     ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
-        if self.outgoing.is_empty() {
+        if self.batch.outgoing.is_empty() {
             return query;
         }
-        let count = self.outgoing.len() as i64;
+        let count = self.batch.outgoing.len() as i64;
         let created = Timestamp::now().micros();
         query = query.bind(count).bind(count);
-        for (signals, texts) in self.outgoing.chunks(Self::SIGNALS).zip(self.texts.chunks(Self::SIGNALS)) {
+        for (signals, texts) in self.batch.outgoing.chunks(Self::SIGNALS).zip(self.batch.texts.chunks(Self::SIGNALS)) {
             query = query.bind(count).bind(created);
             for (signal, text) in signals.iter().zip(texts) {
                 query = query
@@ -103,7 +101,7 @@ impl<'a> SqliteAppend<'a> {
                     .bind(text.as_str());
             }
         }
-        for chunk in self.pairs.chunks(Self::RECIPIENTS) {
+        for chunk in self.batch.pairs.chunks(Self::RECIPIENTS) {
             query = query.bind(count);
             for (r, _) in chunk {
                 query = query.bind(*r);
@@ -116,7 +114,7 @@ impl<'a> SqliteAppend<'a> {
     pub fn delivered(&self, rows: &[sqlx::sqlite::SqliteRow]) -> Vec<Delivered> {
         use sqlx::Row;
         let first = rows.first().and_then(|row| row.try_get::<i64, _>(0).ok()).unwrap_or_default();
-        delivered(first, self.outgoing, &self.texts)
+        self.batch.delivered(first)
     }
 }
 
@@ -136,9 +134,7 @@ impl AppendSignals for sqlx::PgConnection {
 /// log rows and the NOTIFYs written on the server. It takes parameters `$1`–`$9`; statements
 /// run before it in the same round trip come in as common table expressions.
 pub struct PgAppend<'a> {
-    outgoing: &'a [Outgoing],
-    texts: Vec<String>,
-    pairs: Vec<(&'a str, usize)>,
+    batch: Batch<'a>,
 }
 
 /// The rows [`PgAppend`] returns: the position before the batch, and each NOTIFY's (empty) result.
@@ -146,7 +142,7 @@ pub type PgAppended = (i64, String);
 
 impl<'a> PgAppend<'a> {
     pub fn new(outgoing: &'a [Outgoing]) -> Self {
-        Self { outgoing, texts: outgoing.iter().map(|o| o.message.to_string()).collect(), pairs: addressed(outgoing) }
+        Self { batch: Batch::new(outgoing) }
     }
 
     /// The statement, after `leading` common table expressions (each followed by a comma).
@@ -174,45 +170,55 @@ impl<'a> PgAppend<'a> {
         query: sqlx::query::QueryAs<'q, sqlx::Postgres, PgAppended, sqlx::postgres::PgArguments>,
     ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, PgAppended, sqlx::postgres::PgArguments> {
         query
-            .bind(self.outgoing.len() as i64)
+            .bind(self.batch.outgoing.len() as i64)
             .bind(Timestamp::now().micros())
-            .bind(self.outgoing.iter().map(|o| o.channel.as_str()).collect::<Vec<_>>())
-            .bind(self.outgoing.iter().map(|o| matches!(o.recipients, Recipients::Broadcast)).collect::<Vec<_>>())
-            .bind(&self.texts)
-            .bind(self.outgoing.iter().map(notify_tail).collect::<Vec<_>>())
-            .bind(self.pairs.iter().map(|(r, _)| *r).collect::<Vec<_>>())
+            .bind(self.batch.outgoing.iter().map(|o| o.channel.as_str()).collect::<Vec<_>>())
+            .bind(self.batch.outgoing.iter().map(|o| matches!(o.recipients, Recipients::Broadcast)).collect::<Vec<_>>())
+            .bind(&self.batch.texts)
+            .bind(self.batch.outgoing.iter().map(notify_tail).collect::<Vec<_>>())
+            .bind(self.batch.pairs.iter().map(|(r, _)| *r).collect::<Vec<_>>())
             // Ordinalities count from 1.
-            .bind(self.pairs.iter().map(|(_, index)| *index as i64 + 1).collect::<Vec<_>>())
+            .bind(self.batch.pairs.iter().map(|(_, index)| *index as i64 + 1).collect::<Vec<_>>())
             .bind(NOTIFY_CHANNEL)
     }
 
     pub fn delivered(&self, returned: &[PgAppended]) -> Vec<Delivered> {
         let first = returned.first().map_or(0, |(base, _)| base + 1);
-        delivered(first, self.outgoing, &self.texts)
+        self.batch.delivered(first)
     }
 }
 
-/// Each signal's recipients, once each, as (ref, index of the signal).
-fn addressed(outgoing: &[Outgoing]) -> Vec<(&str, usize)> {
-    let mut pairs = Vec::new();
-    for (index, signal) in outgoing.iter().enumerate() {
-        if let Recipients::Refs(refs) = &signal.recipients {
-            let mut seen = std::collections::HashSet::new();
-            pairs.extend(refs.iter().filter(|r| seen.insert(r.as_str())).map(|r| (r.as_str(), index)));
+/// Signals about to be logged, with what both engines need of them: each message's text and
+/// each signal's recipients, once each, as (ref, index of the signal).
+struct Batch<'a> {
+    outgoing: &'a [Outgoing],
+    texts: Vec<String>,
+    pairs: Vec<(&'a str, usize)>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(outgoing: &'a [Outgoing]) -> Self {
+        let mut pairs = Vec::new();
+        for (index, signal) in outgoing.iter().enumerate() {
+            if let Recipients::Refs(refs) = &signal.recipients {
+                let mut seen = std::collections::HashSet::new();
+                pairs.extend(refs.iter().filter(|r| seen.insert(r.as_str())).map(|r| (r.as_str(), index)));
+            }
         }
+        Self { outgoing, texts: outgoing.iter().map(|o| o.message.to_string()).collect(), pairs }
     }
-    pairs
-}
 
-fn delivered(first: i64, outgoing: &[Outgoing], texts: &[String]) -> Vec<Delivered> {
-    outgoing
-        .iter()
-        .zip(texts)
-        .enumerate()
-        .map(|(i, (signal, text))| {
-            Delivered::from_raw(first + i as i64, &signal.channel, signal.recipients.clone(), text)
-        })
-        .collect()
+    /// The signals with their positions, the first at `first`.
+    fn delivered(&self, first: i64) -> Vec<Delivered> {
+        self.outgoing
+            .iter()
+            .zip(&self.texts)
+            .enumerate()
+            .map(|(i, (signal, text))| {
+                Delivered::from_raw(first + i as i64, &signal.channel, signal.recipients.clone(), text)
+            })
+            .collect()
+    }
 }
 
 /// A signal's NOTIFY payload after `{"seq":N,` (the database knows N, we do not yet): the whole
