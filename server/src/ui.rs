@@ -1,6 +1,6 @@
 //! Hosting the Leptos app: server-side rendering, server functions, and the built assets.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use app::{
     backend::{Backend, BackendError, NewSession, SharedBackend},
@@ -18,7 +18,7 @@ use axum::{
 };
 use http::request::Parts;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use crate::{
@@ -29,6 +29,11 @@ use crate::{
     notifications::{UpdateRequest, query},
     state::AppState,
 };
+
+/// The app's routes, walked once per process. Walking them switches off resource loading for the
+/// whole process while it runs (a global in leptos), so a second server started in the same
+/// process (tests do) would stall the pages another one is rendering at that moment.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(app::App));
 
 /// The app's pages, its server functions (under `/_srv`), and the static site.
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -43,7 +48,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-cache")));
     Router::new()
         .nest(&format!("/{}", options.site_pkg_dir), pkg)
-        .leptos_routes_with_context(state, generate_route_list(app::App), context.clone(), {
+        .leptos_routes_with_context(state, ROUTES.clone(), context.clone(), {
             let options = options.clone();
             move || app::shell(options.clone())
         })

@@ -36,7 +36,7 @@ async fn readyz_reports_the_database(engine: Engine) {
 
 async fn the_home_page_redirects_anonymous_visitors_to_sign_in(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = support::client().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let response = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
     assert_eq!(response.headers()["location"], "/sign-in");

@@ -95,6 +95,11 @@ pub async fn test_config(engine: Engine, dir: &TempDir) -> Config {
     config
 }
 
+/// An HTTP client for tests: a response that never finishes fails the test instead of hanging it.
+pub fn client() -> reqwest::ClientBuilder {
+    Client::builder().timeout(std::time::Duration::from_secs(60))
+}
+
 /// A running server and an HTTP client for it.
 pub struct TestApp {
     pub base: String,
@@ -115,7 +120,7 @@ impl TestApp {
         let mut config = test_config(engine, &dir).await;
         adjust(&mut config);
         let running = server::start(config).await.expect("the server starts");
-        Self { base: running.base_url(), client: Client::new(), engine, running: Some(running), dir }
+        Self { base: running.base_url(), client: client().build().unwrap(), engine, running: Some(running), dir }
     }
 
     pub fn url(&self, path: &str) -> String {
