@@ -9,12 +9,15 @@ use std::{path::Path, str::FromStr, time::Duration};
 
 use anyhow::Context;
 use sqlx::{
-    ConnectOptions, PgPool, SqlitePool,
+    ConnectOptions, Connection, PgPool, SqlitePool,
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
 use crate::config::DatabaseConfig;
+
+/// A PostgreSQL connection idle longer than this is pinged before it is handed out.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -79,8 +82,11 @@ impl Db {
                 // Search matches through REGEXP, which folds case in every script (LIKE folds ASCII).
                 .with_regexp();
             create_parent_dir(options.get_filename())?;
+            // A local file has nothing to test: sqlx's default ping before every acquire is a
+            // round trip to the connection's worker thread, on every request.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
                 .await
                 .with_context(|| format!("cannot open SQLite database {url}"))?;
@@ -88,6 +94,7 @@ impl Db {
             tokio::spawn(checkpoint_while_open(checkpoints, write.clone()));
             let read = SqlitePoolOptions::new()
                 .max_connections(config.max_connections)
+                .test_before_acquire(false)
                 .connect_with(options.read_only(true))
                 .await
                 .with_context(|| format!("cannot open SQLite database {url}"))?;
@@ -95,9 +102,21 @@ impl Db {
         } else {
             let options = PgConnectOptions::from_str(url)
                 .with_context(|| format!("database.url {} is not a valid PostgreSQL URL", redact(url)))?;
+            // sqlx pings a connection before every acquire by default: a round trip per request.
+            // Only a connection idle for a while can have been closed behind our back (a server
+            // restart, an idle timeout), so only those are tested.
             let pool = PgPoolOptions::new()
                 .max_connections(config.max_connections)
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .before_acquire(|connection, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for > PING_IDLE_AFTER {
+                            connection.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot connect to PostgreSQL at {}", redact(url)))?;

@@ -77,15 +77,21 @@ pub fn search_regex(text: &str) -> String {
 
 /// `%text%` for LIKE with `\` as the escape character, so `%` and `_` match themselves.
 pub fn like_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+    like_in_order(&[text])
+}
+
+/// `%a%b%…%` for LIKE (escaped as [`like_pattern`]): the texts in this order, anything between.
+pub fn like_in_order(texts: &[&str]) -> String {
+    let mut pattern = String::from("%");
+    for text in texts {
+        for c in text.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
         }
-        pattern.push(c);
+        pattern.push('%');
     }
-    pattern.push('%');
     pattern
 }
 
@@ -119,6 +125,7 @@ mod tests {
     fn like_patterns_escape_wildcards() {
         assert_eq!(like_pattern("50%_off\\"), r"%50\%\_off\\%");
         assert_eq!(like_pattern("plain"), "%plain%");
+        assert_eq!(like_in_order(&["checkout", "50%"]), r"%checkout%50\%%");
     }
 
     #[test]

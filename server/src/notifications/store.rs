@@ -15,7 +15,7 @@ use super::{
     model::{Severity, Status, Stored},
     query::{Cursor, Direction, Filter, ListQuery, SortKey},
     settings::{self, DefaultSettings, WEB_CHANNEL},
-    sql::{Arg, Sql, fts_trigrams, like_pattern, search_regex, trigram_words},
+    sql::{Arg, Sql, fts_trigrams, like_in_order, like_pattern, search_regex, trigram_words},
 };
 use crate::{
     bind_sql_args,
@@ -742,13 +742,15 @@ impl Store {
                 sql.push(&format!(" AND ({content}.title REGEXP {pattern} OR {content}.description REGEXP {pattern})"));
             }
             (Some(text), Engine::Postgres) => {
-                // The trigram index is asked for the term's long words, and the whole term is
-                // checked on what it finds: `|| ''` keeps the planner from taking the whole
-                // term's trigrams, frequent ones included, to the index.
+                // The trigram index (keyed by user first) is asked for the term's long words,
+                // all of them in one pattern per column, so one index scan intersects them with
+                // the user's rows; the whole term is checked on what it finds: `|| ''` keeps the
+                // planner from taking the whole term's trigrams, frequent ones included, to the
+                // index.
                 let words = trigram_words(text);
                 let checked = if words.is_empty() { "" } else { " || ''" };
-                for word in words {
-                    let pattern = sql.arg(Arg::Text(like_pattern(word)));
+                if !words.is_empty() {
+                    let pattern = sql.arg(Arg::Text(like_in_order(&words)));
                     sql.push(&format!(
                         " AND ({content}.title ILIKE {pattern} ESCAPE '\\' \
                          OR {content}.description ILIKE {pattern} ESCAPE '\\')"
@@ -893,17 +895,18 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
             )
         })
         .collect();
-    // A group of new rows is one statement on PostgreSQL, atomic without a transaction, and the
-    // transaction's BEGIN and COMMIT were two of its round trips. Its settings read gains
-    // nothing from one: under READ COMMITTED a settings change can land between read and write
-    // either way. SQLite's single writer does order settings changes against sends, and scoped
-    // upserts must return before the signals are made: those keep the transaction.
-    let one_statement = db.engine() == Engine::Postgres
-        && batch.iter().all(|pending| pending.rows.iter().all(|row| row.scope.is_none()));
+    // A group of new rows is one command, atomic without a transaction around it (one statement
+    // on PostgreSQL; BEGIN … COMMIT in one command to SQLite's worker thread), and a
+    // transaction's BEGIN and COMMIT were two more round trips. The settings read gains nothing
+    // from one: under READ COMMITTED a settings change can land between read and write either
+    // way, and SQLite's only writer connection, held throughout, orders settings changes
+    // against sends by itself. Scoped upserts must return before the signals are made: those
+    // keep the transaction.
+    let one_command = batch.iter().all(|pending| pending.rows.iter().all(|row| row.scope.is_none()));
     retry_transient!(async {
         with_pool!(db, write, |pool| {
             async {
-                let mut held = if one_statement {
+                let mut held = if one_command {
                     Held::Connection(pool.acquire().await?)
                 } else {
                     Held::Transaction(pool.begin().await?)
@@ -975,7 +978,8 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                     .map(|(pending, rows)| rows.iter().filter_map(|row| (pending.announce)(row)).collect())
                     .collect();
                 let all_signals: Vec<Outgoing> = signals.iter().flatten().cloned().collect();
-                let mut delivered = conn.insert_and_log(&plain, &all_signals).await?.into_iter();
+                let atomic = if one_command { Atomic::OwnCommand } else { Atomic::InTransaction };
+                let mut delivered = conn.insert_and_log(&plain, &all_signals, atomic).await?.into_iter();
                 held.finish().await?;
                 Ok::<_, sqlx::Error>(
                     stored
@@ -1023,12 +1027,22 @@ fn insert_statements(engine: Engine, rows: &[&NewNotification]) -> impl Iterator
     rows.chunks(ROWS_PER_INSERT).map(move |chunk| format!("{INSERT_COLUMNS}{}", engine.values_rows(chunk.len(), 12)))
 }
 
-/// Stores new (unscoped) rows and logs a batch's signals, in the open transaction.
+/// Where the atomicity of a group's insert and log comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Atomic {
+    /// The caller's open transaction.
+    InTransaction,
+    /// The one command that does both: it makes its own.
+    OwnCommand,
+}
+
+/// Stores new (unscoped) rows and logs a batch's signals, atomically.
 trait InsertAndLog {
     fn insert_and_log(
         &mut self,
         rows: &[&NewNotification],
         outgoing: &[Outgoing],
+        atomic: Atomic,
     ) -> impl Future<Output = Result<Vec<Delivered>, sqlx::Error>> + Send;
 }
 
@@ -1038,6 +1052,7 @@ impl InsertAndLog for sqlx::SqliteConnection {
         &mut self,
         rows: &[&NewNotification],
         outgoing: &[Outgoing],
+        atomic: Atomic,
     ) -> Result<Vec<Delivered>, sqlx::Error> {
         let append = SqliteAppend::new(outgoing);
         let mut statement: String = insert_statements(Engine::Sqlite, rows).map(|s| s + ";").collect();
@@ -1045,21 +1060,34 @@ impl InsertAndLog for sqlx::SqliteConnection {
         if statement.is_empty() {
             return Ok(Vec::new());
         }
+        if atomic == Atomic::OwnCommand {
+            statement = format!("BEGIN IMMEDIATE;{statement}COMMIT;");
+        }
         let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
         for row in rows {
             query = bind_new_row!(query, row);
         }
-        let returned = append.bind(query).fetch_all(&mut *self).await?;
+        let returned = match append.bind(query).fetch_all(&mut *self).await {
+            Ok(returned) => returned,
+            Err(error) => {
+                if atomic == Atomic::OwnCommand {
+                    // A statement failed after BEGIN: nothing of the group may stay.
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *self).await;
+                }
+                return Err(error);
+            }
+        };
         Ok(append.delivered(&returned))
     }
 }
 
 impl InsertAndLog for sqlx::PgConnection {
-    /// One statement for both: the rows go in as arrays, one per column.
+    /// One statement for both, atomic by itself: the rows go in as arrays, one per column.
     async fn insert_and_log(
         &mut self,
         rows: &[&NewNotification],
         outgoing: &[Outgoing],
+        _: Atomic,
     ) -> Result<Vec<Delivered>, sqlx::Error> {
         const STORE: &str = "stored AS (INSERT INTO notification \
             (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
