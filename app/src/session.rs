@@ -39,9 +39,8 @@ pub async fn get_viewer() -> Result<Option<Viewer>, ServerFnError> {
 }
 
 /// Whether guest sign-in is on, and whom one may sign in as. Read on the server and handed to
-/// the browser inside the page, so the sign-in page needs no resource: a resource that resolves
-/// at once raced leptos' `<Suspense>` bookkeeping and left about one response in forty hanging.
-/// `None` when the page is built by client-side navigation, which cannot know: it then reloads.
+/// the browser inside the page, so the sign-in page waits for nothing and needs no server
+/// function. `None` when the page is built by client-side navigation, which cannot know: it then reloads.
 pub fn sign_in_choices() -> Option<SignInChoices> {
     SharedValue::new(|| {
         #[cfg(feature = "ssr")]
