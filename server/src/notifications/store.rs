@@ -912,6 +912,7 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                 } else {
                     Held::Transaction(pool.begin().await?)
                 };
+                let atomic = held.atomic();
                 let conn = held.connection();
                 let mut web = WebSwitches::new();
                 for (chunk, statement) in checked.chunks(ID_CHUNK).zip(&settings_queries) {
@@ -979,7 +980,6 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                     .map(|(pending, rows)| rows.iter().filter_map(|row| (pending.announce)(row)).collect())
                     .collect();
                 let all_signals: Vec<Outgoing> = signals.iter().flatten().cloned().collect();
-                let atomic = if one_command { Atomic::OwnCommand } else { Atomic::InTransaction };
                 let mut delivered = conn.insert_and_log(&plain, &all_signals, atomic).await?.into_iter();
                 held.finish().await?;
                 Ok::<_, sqlx::Error>(
@@ -996,7 +996,7 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
 }
 
 /// A connection for one unit of work: in a transaction, or on its own when the work is a
-/// single statement.
+/// single command.
 enum Held<DB: sqlx::Database> {
     Transaction(sqlx::Transaction<'static, DB>),
     Connection(sqlx::pool::PoolConnection<DB>),
@@ -1010,6 +1010,14 @@ impl<DB: sqlx::Database> Held<DB> {
         }
     }
 
+    /// Where the work's atomicity comes from: the transaction, or else its one command.
+    fn atomic(&self) -> Atomic {
+        match self {
+            Held::Transaction(_) => Atomic::InTransaction,
+            Held::Connection(_) => Atomic::OwnCommand,
+        }
+    }
+
     async fn finish(self) -> Result<(), sqlx::Error> {
         match self {
             Held::Transaction(tx) => tx.commit().await,
@@ -1020,12 +1028,14 @@ impl<DB: sqlx::Database> Held<DB> {
 
 const INSERT_COLUMNS: &str = "INSERT INTO notification \
     (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) VALUES ";
-/// Twelve parameters a row: 400 rows stay well inside both engines' parameter limits.
+/// Twelve parameters a row: 400 rows stay well inside SQLite's parameter limit.
 const ROWS_PER_INSERT: usize = 400;
 
-/// Multi-row inserts of new (unscoped) rows, one statement per chunk.
-fn insert_statements(engine: Engine, rows: &[&NewNotification]) -> impl Iterator<Item = String> {
-    rows.chunks(ROWS_PER_INSERT).map(move |chunk| format!("{INSERT_COLUMNS}{}", engine.values_rows(chunk.len(), 12)))
+/// SQLite: multi-row inserts of new (unscoped) rows, one statement per chunk, each ending in `;`.
+fn sqlite_inserts(rows: &[&NewNotification]) -> String {
+    rows.chunks(ROWS_PER_INSERT)
+        .map(|chunk| format!("{INSERT_COLUMNS}{};", Engine::Sqlite.values_rows(chunk.len(), 12)))
+        .collect()
 }
 
 /// Where the atomicity of a group's insert and log comes from.
@@ -1056,7 +1066,7 @@ impl InsertAndLog for sqlx::SqliteConnection {
         atomic: Atomic,
     ) -> Result<Vec<Delivered>, sqlx::Error> {
         let append = SqliteAppend::new(outgoing);
-        let mut statement: String = insert_statements(Engine::Sqlite, rows).map(|s| s + ";").collect();
+        let mut statement = sqlite_inserts(rows);
         statement.push_str(&append.statements());
         if statement.is_empty() {
             return Ok(Vec::new());
