@@ -24,6 +24,7 @@ on_both_engines!(
     read_filters_treat_unread_broadcasts_as_unread,
     broadcast_state_is_per_user,
     search_is_case_insensitive_literal_and_covers_broadcasts,
+    search_follows_rewritten_and_swept_notifications,
     created_after_and_topic_filter,
     minimum_severity_includes_everything_more_severe,
     offset_and_limit_page_through,
@@ -165,6 +166,40 @@ async fn search_is_case_insensitive_literal_and_covers_broadcasts(engine: Engine
     assert_eq!(past_the_end["notifications"].as_array().unwrap().len(), 0);
     let too_long = app.get_as(&alice, &format!("{LIST}?search={}", "x".repeat(1001))).send().await.unwrap();
     expect_error(too_long, 400, "InputError").await;
+}
+
+/// The search index changes with the rows: a scoped re-send replaces the old text, a retention
+/// sweep removes rows, and a row stored after a sweep (which may reuse a swept row's number)
+/// is found.
+async fn search_follows_rewritten_and_swept_notifications(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let scoped = |title: &str| {
+        json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" },
+                "payload": { "title": title, "scope": "build-42" } })
+    };
+    app.send(scoped("alpha build broke")).await;
+    app.send_to("user:default/bob", "alpha for bob").await;
+    let alice = app.sign_in("user:default/alice").await;
+    let count = |search: &'static str| {
+        let (app, alice) = (&app, alice.clone());
+        async move { app.get_json(&alice, &format!("{LIST}?search={search}")).await["totalCount"].as_i64().unwrap() }
+    };
+    assert_eq!(count("alpha").await, 1, "alice's own, not bob's");
+
+    app.send(scoped("beta build fixed")).await;
+    assert_eq!(count("alpha").await, 0, "the old text is gone from the index");
+    assert_eq!(count("beta").await, 1);
+
+    let store = app.running.as_ref().unwrap().state.notifications.store();
+    store.delete_older_than(herald::timestamp::Timestamp::now().plus(std::time::Duration::from_secs(1))).await.unwrap();
+    assert_eq!(count("beta").await, 0, "swept rows are not found");
+    if engine == Engine::Sqlite {
+        assert_eq!(app.rows("notification_search").await, 0, "nor kept in the index");
+    }
+    app.send_to("user:default/alice", "gamma after the sweep").await;
+    app.send_to("user:default/bob", "gamma for bob").await;
+    assert_eq!(count("gamma").await, 1);
+    assert_eq!(count("ga").await, 1, "short terms too");
 }
 
 async fn created_after_and_topic_filter(engine: Engine) {
@@ -454,4 +489,43 @@ async fn deprecated_aliases_behave_like_the_current_routes(engine: Engine) {
     assert_eq!(app.get_json(&alice, &format!("/api/notifications/{id}")).await["id"], id.as_str());
     let updated = app.post_json(&alice, "/api/notifications/update", json!({ "ids": [id], "read": true })).await;
     assert!(updated[0]["read"].is_string());
+}
+
+/// A database from before the search index was split by user is upgraded in place: what was
+/// stored before is found by its own user only, beside what is stored after.
+#[tokio::test]
+async fn notifications_stored_before_the_search_upgrade_are_found() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let pool =
+        SqlitePool::connect_with(url.parse::<SqliteConnectOptions>().unwrap().create_if_missing(true)).await.unwrap();
+    let mut before = sqlx::migrate!("../migrations/sqlite");
+    before.migrations =
+        before.migrations.iter().filter(|m| m.version < 20261122000003).cloned().collect::<Vec<_>>().into();
+    before.run(&pool).await.unwrap();
+    for (user, title) in [
+        ("user:default/alice", "old checkout-indexer failure"),
+        ("user:default/bob", "old checkout-indexer failure"),
+        ("user:default/alice", "something else"),
+    ] {
+        sqlx::query(
+            "INSERT INTO notification (id, user_ref, origin, title, severity, created) VALUES ($1, $2, 'external:ci', $3, 3, 1)",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(user)
+        .bind(title)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let app = TestApp::spawn_with(Engine::Sqlite, |config| config.database.url = url).await;
+    app.send_to("user:default/alice", "new checkout-indexer failure").await;
+    let alice = app.sign_in("user:default/alice").await;
+    let found = app.get_json(&alice, &format!("{LIST}?search=checkout-indexer")).await;
+    assert_eq!(titles(&found), ["new checkout-indexer failure", "old checkout-indexer failure"]);
+    let bob = app.sign_in("user:default/bob").await;
+    assert_eq!(app.get_json(&bob, &format!("{LIST}?search=checkout")).await["totalCount"], 1);
 }

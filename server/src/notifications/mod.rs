@@ -3,6 +3,7 @@
 pub mod model;
 pub mod query;
 pub mod retention;
+pub mod search;
 pub mod send;
 pub mod settings;
 pub mod sql;

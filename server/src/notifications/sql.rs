@@ -103,20 +103,6 @@ pub fn trigram_words(text: &str) -> Vec<&str> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|word| word.chars().count() >= 4).collect()
 }
 
-/// An FTS5 query for rows that hold every trigram of a cover of `text` (non-overlapping
-/// trigrams, and the last three characters): a superset of the rows containing `text`, which
-/// LIKE then checks. The trigrams AND-ed are few, and FTS5 skips through their lists at the pace
-/// of the rarest. `text` needs at least three characters.
-pub fn fts_trigrams(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut trigrams: Vec<String> = chars.chunks_exact(3).map(|c| c.iter().collect()).collect();
-    if !chars.len().is_multiple_of(3) && chars.len() >= 3 {
-        trigrams.push(chars[chars.len() - 3..].iter().collect());
-    }
-    trigrams.dedup();
-    trigrams.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" AND ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,15 +127,6 @@ mod tests {
         assert_eq!(trigram_words("checkout-indexer"), ["checkout", "indexer"]);
         assert_eq!(trigram_words("Ärger im Büro"), ["Ärger", "Büro"]);
         assert!(trigram_words("a b c").is_empty());
-    }
-
-    #[test]
-    fn fts_queries_cover_the_term_with_trigrams() {
-        assert_eq!(fts_trigrams("INC-31337"), r#""INC" AND "-31" AND "337""#);
-        assert_eq!(fts_trigrams("abcd"), r#""abc" AND "bcd""#);
-        assert_eq!(fts_trigrams("abc"), r#""abc""#);
-        assert_eq!(fts_trigrams(r#"a"bcd"#), r#""a""b" AND "bcd""#);
-        assert_eq!(fts_trigrams("äöüß"), r#""äöü" AND "öüß""#);
     }
 
     #[test]
