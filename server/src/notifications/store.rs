@@ -858,9 +858,6 @@ impl Store {
     }
 }
 
-/// Takes pending writes as they come, as many as are waiting, and stores each group in one
-/// transaction. If a group fails, each write is tried alone, so one request's problem stays its
-/// own.
 /// Counts the trigrams of the newest notifications, so the first searches after a start already
 /// know which are common. A failure only leaves the counts to the inserts that follow.
 async fn sample_trigrams(db: Db, trigrams: Arc<TrigramCounts>) {
@@ -882,6 +879,9 @@ async fn sample_trigrams(db: Db, trigrams: Arc<TrigramCounts>) {
     }
 }
 
+/// Takes pending writes as they come, as many as are waiting, and stores each group in one
+/// transaction. If a group fails, each write is tried alone, so one request's problem stays its
+/// own.
 async fn write_batches(db: Db, mut queue: mpsc::Receiver<PendingWrite>) {
     while let Some(first) = queue.recv().await {
         let mut rows = first.rows.len();
