@@ -217,15 +217,15 @@ async fn checkpoint_while_open(mut connection: sqlx::SqliteConnection, write: Sq
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !write.is_closed() {
         ticks.tick().await;
-        let passive =
-            sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut connection).await;
-        let result = match passive {
-            Ok((_, frames, _)) if frames > WAL_LIMIT_FRAMES => {
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut connection).await.map(drop)
+        let result = async {
+            let (_, frames, _): (i64, i64, i64) =
+                sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut connection).await?;
+            if frames > WAL_LIMIT_FRAMES {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut connection).await?;
             }
-            other => other.map(drop),
+            Ok::<_, sqlx::Error>(())
         };
-        if let Err(error) = result {
+        if let Err(error) = result.await {
             tracing::warn!(%error, "WAL checkpoint failed");
         }
     }

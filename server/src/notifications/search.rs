@@ -43,6 +43,12 @@ impl TrigramCounts {
         }
     }
 
+    /// Counts a notification's title and description, as separate texts: a term never spans them.
+    pub fn observe_notification(&self, title: &str, description: Option<&str>) {
+        self.observe(title);
+        self.observe(description.unwrap_or_default());
+    }
+
     fn count(&self, trigram: &[char]) -> u32 {
         self.slots[slot(trigram)].load(Ordering::Relaxed)
     }
@@ -65,13 +71,16 @@ impl TrigramCounts {
             seen.push(folded);
             fresh
         });
-        starts.sort_by_key(|&start| self.count(&chars[start..start + 3]));
-        let rarest = self.count(&chars[starts[0]..starts[0] + 3]);
-        let quoted: Vec<String> = starts
+        // Counted once: the counts move under concurrent inserts.
+        let mut ranked: Vec<(u32, usize)> =
+            starts.into_iter().map(|start| (self.count(&chars[start..start + 3]), start)).collect();
+        ranked.sort_by_key(|&(count, _)| count);
+        let further_at_most = ranked[0].0.saturating_mul(FURTHER_AT_MOST);
+        let quoted: Vec<String> = ranked
             .iter()
             .take(TRIGRAMS_ASKED)
-            .take_while(|&&start| self.count(&chars[start..start + 3]) <= rarest.saturating_mul(FURTHER_AT_MOST))
-            .map(|&start| {
+            .take_while(|&&(count, _)| count <= further_at_most)
+            .map(|&(_, start)| {
                 let trigram: String = chars[start..start + 3].iter().collect();
                 format!("\"{}\"", trigram.replace('"', "\"\""))
             })

@@ -512,10 +512,9 @@ impl Store {
             // A send to a group is one text in many rows: counted once.
             let mut last = None;
             for row in rows {
-                let texts = (row.title.as_str(), row.description.as_deref().unwrap_or_default());
+                let texts = (row.title.as_str(), row.description.as_deref());
                 if last != Some(texts) {
-                    self.trigrams.observe(texts.0);
-                    self.trigrams.observe(texts.1);
+                    self.trigrams.observe_notification(texts.0, texts.1);
                     last = Some(texts);
                 }
             }
@@ -871,8 +870,7 @@ async fn sample_trigrams(db: Db, trigrams: Arc<TrigramCounts>) {
     match texts {
         Ok(texts) => {
             for (title, description) in texts {
-                trigrams.observe(&title);
-                trigrams.observe(description.as_deref().unwrap_or_default());
+                trigrams.observe_notification(&title, description.as_deref());
             }
         }
         Err(error) => tracing::warn!(%error, "could not sample notifications for search"),
@@ -923,7 +921,7 @@ type WebSwitches = HashMap<(String, String), Vec<(Option<String>, bool)>>;
 /// order of the writes.
 async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>, Vec<Delivered>)>, sqlx::Error> {
     let upsert = format!(
-        "{INSERT_COLUMNS}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+        "{INSERT_COLUMNS}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (user_ref, origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
            title = excluded.title, description = excluded.description, link = excluded.link, \
            severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
@@ -1078,7 +1076,7 @@ impl<DB: sqlx::Database> Held<DB> {
 }
 
 const INSERT_COLUMNS: &str = "INSERT INTO notification \
-    (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) VALUES ";
+    (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) ";
 /// Twelve parameters a row: 400 rows stay well inside SQLite's parameter limit.
 const ROWS_PER_INSERT: usize = 400;
 
@@ -1090,11 +1088,10 @@ const ROWS_PER_INSERT: usize = 400;
 /// a segment per row (seeding 1,000,000 rows of 2,000 users: 3.5 minutes sorted, on course for 20
 /// unsorted).
 fn sqlite_inserts(rows: &[&NewNotification]) -> String {
-    let columns = INSERT_COLUMNS.trim_end_matches("VALUES ");
     rows.chunks(ROWS_PER_INSERT)
         .map(|chunk| {
             format!(
-                "{columns}SELECT v.* FROM (VALUES {}) v LEFT JOIN user_key k ON k.user_ref = v.column2 \
+                "{INSERT_COLUMNS}SELECT v.* FROM (VALUES {}) v LEFT JOIN user_key k ON k.user_ref = v.column2 \
                  ORDER BY k.key NULLS LAST, v.column2;",
                 Engine::Sqlite.values_rows(chunk.len(), 12)
             )
