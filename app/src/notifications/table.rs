@@ -88,12 +88,15 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
             // The table is built once; only what depends on the data reacts (the rows by key), so
             // live updates neither flash nor move the focus.
             <Transition fallback=|| view! { <p class="p-6 text-sm text-zinc-500">"Loading…"</p> }>
-                {move || data.list.get().and_then(Result::err).map(|error| view! {
-                    <p role="alert" class="p-6 text-sm text-red-700 dark:text-red-400">{format!("Could not load notifications: {error}")}</p>
-                })}
-                // The first paint waits for a deep-linked notification too.
+                // The first paint waits for a deep-linked notification too. Read here, not in a
+                // closure of its own: built with `--cfg erase_components` (cargo-leptos debug
+                // builds), a closure rendering `()` hydrates out of step with the server's HTML
+                // and hydration stops there.
                 {move || {
                     let _ = data.focused.get();
+                    data.list.get().and_then(Result::err).map(|error| view! {
+                        <p role="alert" class="p-6 text-sm text-red-700 dark:text-red-400">{format!("Could not load notifications: {error}")}</p>
+                    })
                 }}
                 <Show when=move || !rows.with(Vec::is_empty) fallback=move || view! { <EmptyState/> }>
                     <BulkToolbar rows selected bulk unread=data.unread confirming/>
@@ -196,7 +199,7 @@ fn BulkToolbar(
     view! {
         <div class="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800" role="toolbar" aria-label="Bulk actions">
             <span class="mr-2 text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite">
-                {move || match selected.with(HashSet::len) { 0 => String::new(), n => format!("{n} selected") }}
+                {move || match selected.with(HashSet::len) { 0 => None, n => Some(format!("{n} selected")) }}
             </span>
             <button
                 type="button"
