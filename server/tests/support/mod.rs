@@ -58,12 +58,14 @@ pub fn postgres_available() -> bool {
     false
 }
 
-/// A fresh, empty database on the test cluster.
+/// A fresh, empty database on the test cluster, named after this process.
 pub async fn fresh_postgres_database() -> String {
     use sqlx::Connection;
     let admin_url = std::env::var("HERALD_TEST_POSTGRES_URL").expect("HERALD_TEST_POSTGRES_URL");
-    let name = format!("herald_test_{}", uuid::Uuid::new_v4().simple());
+    let name = format!("herald_test_p{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test cluster");
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT.get_or_init(|| drop_abandoned_databases(&mut admin)).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await
@@ -71,6 +73,31 @@ pub async fn fresh_postgres_database() -> String {
     let mut url = url::Url::parse(&admin_url).unwrap();
     url.set_path(&name);
     url.to_string()
+}
+
+/// Drops the databases of test processes that have ended. Tests cannot drop their own (a test
+/// ends without an async drop), and on a long-lived cluster they pile up by the hundred; a
+/// cluster thrown away after the run (`make test`) never has any. Best effort, Linux only: a
+/// process is known to have ended by its missing `/proc` entry, and names from before the
+/// process id was in them count as ended.
+async fn drop_abandoned_databases(admin: &mut sqlx::PgConnection) {
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'herald\\_test\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let owner = name.strip_prefix("herald_test_p").and_then(|rest| rest.split('_').next());
+        if owner.is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+            continue;
+        }
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+            .execute(&mut *admin)
+            .await;
+    }
 }
 
 pub fn repo_path(relative: &str) -> PathBuf {
