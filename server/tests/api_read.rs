@@ -529,3 +529,47 @@ async fn notifications_stored_before_the_search_upgrade_are_found() {
     let bob = app.sign_in("user:default/bob").await;
     assert_eq!(app.get_json(&bob, &format!("{LIST}?search=checkout")).await["totalCount"], 1);
 }
+
+/// A PostgreSQL database from before notifications were partitioned by user is upgraded in
+/// place: its rows, their read state and the counts kept for `/status` carry over, and new
+/// rows are numbered after the old ones.
+#[tokio::test]
+async fn notifications_stored_before_partitioning_by_user_carry_over() {
+    if !support::postgres_available() {
+        return;
+    }
+    let url = support::fresh_postgres_database().await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut before = sqlx::migrate!("../migrations/postgres");
+    before.migrations =
+        before.migrations.iter().filter(|m| m.version < 20261122000003).cloned().collect::<Vec<_>>().into();
+    before.run(&pool).await.unwrap();
+    for (user, title, read) in [
+        ("user:default/alice", "old checkout-indexer failure", None),
+        ("user:default/bob", "old checkout-indexer failure", None),
+        ("user:default/alice", "something else", Some(1_i64)),
+    ] {
+        sqlx::query(
+            "INSERT INTO notification (id, user_ref, origin, title, severity, created, read) \
+             VALUES ($1, $2, 'external:ci', $3, 3, 1, $4)",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(user)
+        .bind(title)
+        .bind(read)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let app = TestApp::spawn_with(Engine::Postgres, |config| config.database.url = url).await;
+    app.send_to("user:default/alice", "new checkout-indexer failure").await;
+    let alice = app.sign_in("user:default/alice").await;
+    let found = app.get_json(&alice, &format!("{LIST}?search=checkout-indexer")).await;
+    assert_eq!(titles(&found), ["new checkout-indexer failure", "old checkout-indexer failure"]);
+    let status = app.get_json(&alice, "/api/notifications/status").await;
+    assert_eq!((status["unread"].as_i64(), status["read"].as_i64()), (Some(2), Some(1)));
+    let bob = app.sign_in("user:default/bob").await;
+    assert_eq!(app.get_json(&bob, &format!("{LIST}?search=checkout")).await["totalCount"], 1);
+}

@@ -457,7 +457,10 @@ impl Store {
         let mut personal = Sql::new(self.engine());
         let user_arg = personal.arg(Arg::Text(user.to_owned()));
         let stamp = personal.arg(Arg::Int(now));
-        personal.push(&format!("UPDATE notification SET read = {stamp} WHERE seq IN (SELECT n.seq "));
+        // The user named outside too: PostgreSQL then reads only their partition.
+        personal.push(&format!(
+            "UPDATE notification SET read = {stamp} WHERE user_ref = {user_arg} AND seq IN (SELECT n.seq "
+        ));
         self.matching_rows(&mut personal, Arm::Personal, &user_arg, &filter, None);
         personal.push(")");
 
@@ -582,10 +585,11 @@ impl Store {
     /// no transaction holds the database for long. Returns how many went.
     pub async fn delete_older_than(&self, cutoff: Timestamp) -> Result<u64> {
         let mut deleted = 0;
-        for table in ["notification", "broadcast"] {
+        // A personal row is found by its user and number: PostgreSQL keeps it in its user's partition.
+        for (table, key) in [("notification", "user_ref, seq"), ("broadcast", "seq")] {
             let statement = format!(
-                "DELETE FROM {table} WHERE seq IN \
-                 (SELECT seq FROM {table} WHERE coalesce(updated, created) <= $1 LIMIT 5000)"
+                "DELETE FROM {table} WHERE ({key}) IN \
+                 (SELECT {key} FROM {table} WHERE coalesce(updated, created) <= $1 LIMIT 5000)"
             );
             loop {
                 let done = with_pool!(&self.db, write, |pool| {
