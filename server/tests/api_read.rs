@@ -491,6 +491,13 @@ async fn deprecated_aliases_behave_like_the_current_routes(engine: Engine) {
     assert!(updated[0]["read"].is_string());
 }
 
+/// The migrations older than `version`: a database as an earlier Herald left it.
+fn before(mut migrator: sqlx::migrate::Migrator, version: i64) -> sqlx::migrate::Migrator {
+    migrator.migrations =
+        migrator.migrations.iter().filter(|m| m.version < version).cloned().collect::<Vec<_>>().into();
+    migrator
+}
+
 /// A database from before the search index was split by user is upgraded in place: what was
 /// stored before is found by its own user only, beside what is stored after.
 #[tokio::test]
@@ -500,10 +507,7 @@ async fn notifications_stored_before_the_search_upgrade_are_found() {
     let url = format!("sqlite://{}", dir.path().join("old.db").display());
     let pool =
         SqlitePool::connect_with(url.parse::<SqliteConnectOptions>().unwrap().create_if_missing(true)).await.unwrap();
-    let mut before = sqlx::migrate!("../migrations/sqlite");
-    before.migrations =
-        before.migrations.iter().filter(|m| m.version < 20261122000003).cloned().collect::<Vec<_>>().into();
-    before.run(&pool).await.unwrap();
+    before(sqlx::migrate!("../migrations/sqlite"), 20261122000003).run(&pool).await.unwrap();
     for (user, title) in [
         ("user:default/alice", "old checkout-indexer failure"),
         ("user:default/bob", "old checkout-indexer failure"),
@@ -540,10 +544,7 @@ async fn notifications_stored_before_partitioning_by_user_carry_over() {
     }
     let url = support::fresh_postgres_database().await;
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let mut before = sqlx::migrate!("../migrations/postgres");
-    before.migrations =
-        before.migrations.iter().filter(|m| m.version < 20261122000003).cloned().collect::<Vec<_>>().into();
-    before.run(&pool).await.unwrap();
+    before(sqlx::migrate!("../migrations/postgres"), 20261122000003).run(&pool).await.unwrap();
     for (user, title, read) in [
         ("user:default/alice", "old checkout-indexer failure", None),
         ("user:default/bob", "old checkout-indexer failure", None),
