@@ -136,6 +136,7 @@ async fn search_is_case_insensitive_literal_and_covers_broadcasts(engine: Engine
     app.send_to("user:default/alice", "500 offXsale").await;
     app.send_to("user:default/bob", "find me, Bob").await;
     app.send_to("user:default/alice", "Ärger im Büro (Köln)").await;
+    app.send_to("user:default/alice", "Cooled to 4\u{212A} in Oslo").await;
     app.broadcast(json!({ "title": "Broadcast: Find Me too" })).await;
     let alice = app.sign_in("user:default/alice").await;
 
@@ -155,6 +156,8 @@ async fn search_is_case_insensitive_literal_and_covers_broadcasts(engine: Engine
     assert_eq!(count("nothing like this").await, 0);
     assert_eq!(count("ärger im BÜRO").await, 1, "case folds beyond ASCII");
     assert_eq!(count("ö").await, 1, "short terms fold too");
+    assert_eq!(count("4k in oslo").await, 1, "k is the KELVIN SIGN folded");
+    assert_eq!(count("4k").await, 1, "in short terms too");
     assert_eq!(count("(köln)").await, 1, "brackets are literal");
     assert_eq!(count(".*").await, 0, "so are regular-expression characters");
 

@@ -16,7 +16,7 @@ use super::{
     query::{Cursor, Direction, Filter, ListQuery, SortKey},
     search::TrigramCounts,
     settings::{self, DefaultSettings, WEB_CHANNEL},
-    sql::{Arg, Sql, like_in_order, like_pattern, search_regex, trigram_words},
+    sql::{Arg, LikeCovers, Sql, like_covers, like_pattern, search_regex},
 };
 use crate::{
     bind_sql_args,
@@ -121,7 +121,7 @@ pub struct Store {
 /// SQLite's trigram index numbers a row `user key << USER_KEY_SHIFT | seq` (see the migration
 /// `search_by_user`), so each user's rows are one rowid range of it.
 const USER_KEY_SHIFT: u32 = 40;
-/// How many of the newest notifications are read at start to learn which trigrams are common.
+/// How many notifications are read at start (the newest, on SQLite) to learn which trigrams are common.
 const TRIGRAM_SAMPLE: i64 = 20_000;
 
 type Announce = Arc<dyn Fn(&Stored) -> Option<Outgoing> + Send + Sync>;
@@ -162,9 +162,7 @@ impl Store {
         let (writes, queue) = mpsc::channel(1024);
         tokio::spawn(write_batches(db.clone(), queue));
         let trigrams = Arc::new(TrigramCounts::default());
-        if db.engine() == Engine::Sqlite {
-            tokio::spawn(sample_trigrams(db.clone(), trigrams.clone()));
-        }
+        tokio::spawn(sample_trigrams(db.clone(), trigrams.clone()));
         Self { db, writes, trigrams }
     }
 
@@ -203,8 +201,10 @@ impl Store {
                 (format!("(SELECT n.id{p} "), format!("{cap}) UNION ALL (SELECT b.id{b} "), format!("{cap})"))
             }
             (true, None) => {
-                let open = if with_total { "SELECT id, count(*) OVER () FROM (SELECT" } else { "SELECT" };
-                let close = if with_total { ") matching" } else { "" };
+                // The matches are gathered once, then counted and ordered; a window count over
+                // them would copy each match once more.
+                let open = if with_total { "WITH matching AS MATERIALIZED (SELECT" } else { "SELECT" };
+                let close = if with_total { ") SELECT id, (SELECT count(*) FROM matching) FROM matching" } else { "" };
                 (format!("{open} n.id{p} "), format!(" UNION ALL SELECT b.id{b} "), close.to_owned())
             }
             (false, _) => (
@@ -511,15 +511,13 @@ impl Store {
         web: Option<Arc<DefaultSettings>>,
         announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync + 'static,
     ) -> Result<(Vec<Stored>, Vec<Delivered>)> {
-        if self.engine() == Engine::Sqlite {
-            // A send to a group is one text in many rows: counted once.
-            let mut last = None;
-            for row in rows {
-                let texts = (row.title.as_str(), row.description.as_deref());
-                if last != Some(texts) {
-                    self.trigrams.observe_notification(texts.0, texts.1);
-                    last = Some(texts);
-                }
+        // A send to a group is one text in many rows: counted once.
+        let mut last = None;
+        for row in rows {
+            let texts = (row.title.as_str(), row.description.as_deref());
+            if last != Some(texts) {
+                self.trigrams.observe_notification(texts.0, texts.1);
+                last = Some(texts);
             }
         }
         let (reply, answer) = oneshot::channel();
@@ -725,8 +723,8 @@ impl Store {
         let engine = self.engine();
         let search = filter.search.as_deref();
         // SQLite narrows a substring of three or more characters down through the FTS5 trigram
-        // index (the user's rows holding the term's rarest trigrams), and REGEXP below keeps the
-        // true matches; shorter terms, which that index cannot serve, are REGEXP alone.
+        // index (the user's rows holding the term's rarest trigrams), and the check below keeps
+        // the true matches; shorter terms, which that index cannot serve, are the check alone.
         let fts = match (arm, engine, search) {
             (Arm::Personal, Engine::Sqlite, Some(term)) => self.trigrams.fts_query(term),
             _ => None,
@@ -771,20 +769,35 @@ impl Store {
         }
         match (search, engine) {
             (Some(text), Engine::Sqlite) => {
-                let pattern = sql.arg(Arg::Text(search_regex(text)));
-                sql.push(&format!(" AND ({content}.title REGEXP {pattern} OR {content}.description REGEXP {pattern})"));
+                let like = sql.arg(Arg::Text(like_pattern(text)));
+                let regex = match like_covers(text) {
+                    LikeCovers::Everything => None,
+                    covers => Some((covers, sql.arg(Arg::Text(search_regex(text))))),
+                };
+                let matches = |column: &str| {
+                    let column = format!("{content}.{column}");
+                    let like = format!("{column} LIKE {like} ESCAPE '\\'");
+                    match &regex {
+                        None => like,
+                        Some((LikeCovers::AsciiTexts, regex)) => format!(
+                            "{like} OR (length({column}) <> octet_length({column}) AND {column} REGEXP {regex})"
+                        ),
+                        Some((_, regex)) => format!("{like} OR {column} REGEXP {regex}"),
+                    }
+                };
+                sql.push(&format!(" AND ({} OR {})", matches("title"), matches("description")));
             }
             (Some(text), Engine::Postgres) => {
-                // The trigram index is asked for the term's long words, all of them in one
-                // pattern per column (one index scan a column, not one a word), and the whole
-                // term is checked on what it finds: `|| ''` keeps the planner from taking the
-                // whole term's trigrams, frequent ones included, to the index. Indexes keyed by
-                // user first halved a common term's time but made rare ones 7x slower and every
-                // read-state change write twice the trigram entries: not kept.
-                let words = trigram_words(text);
-                let checked = if words.is_empty() { "" } else { " || ''" };
-                if !words.is_empty() {
-                    let pattern = sql.arg(Arg::Text(like_in_order(&words)));
+                // The trigram index is asked for the term's rarest trigrams, in one pattern per
+                // column (one index scan a column), and the whole term is checked on what it
+                // finds: `|| ''` keeps the planner from taking the whole term's trigrams,
+                // frequent ones included, to the index. Indexes keyed by user first halved a
+                // common term's time but made rare ones 7x slower and every read-state change
+                // write twice the trigram entries: not kept.
+                let indexed = self.trigrams.index_pattern(text);
+                let checked = if indexed.is_none() { "" } else { " || ''" };
+                if let Some(indexed) = indexed {
+                    let pattern = sql.arg(Arg::Text(indexed));
                     sql.push(&format!(
                         " AND ({content}.title ILIKE {pattern} ESCAPE '\\' \
                          OR {content}.description ILIKE {pattern} ESCAPE '\\')"
@@ -864,13 +877,29 @@ impl Store {
 /// Counts the trigrams of the newest notifications, so the first searches after a start already
 /// know which are common. A failure only leaves the counts to the inserts that follow.
 async fn sample_trigrams(db: Db, trigrams: Arc<TrigramCounts>) {
-    let Db::Sqlite { read, .. } = &db else { return };
-    let texts = sqlx::query_as::<_, (String, Option<String>)>(
-        "SELECT title, description FROM notification ORDER BY seq DESC LIMIT $1",
-    )
-    .bind(TRIGRAM_SAMPLE)
-    .fetch_all(read)
-    .await;
+    let texts = match &db {
+        Db::Sqlite { read, .. } => {
+            sqlx::query_as::<_, (String, Option<String>)>(
+                "SELECT title, description FROM notification ORDER BY seq DESC LIMIT $1",
+            )
+            .bind(TRIGRAM_SAMPLE)
+            .fetch_all(read)
+            .await
+        }
+        // The partitions have no order by `seq` short of sorting them all: a sample of their
+        // pages instead, sized by the planner's row estimate (all of a table never analysed).
+        Db::Postgres(pool) => {
+            sqlx::query_as::<_, (String, Option<String>)>(
+                "SELECT title, description FROM notification TABLESAMPLE SYSTEM (( \
+                   SELECT least(100, 100.0 * $1 / greatest(sum(reltuples), 1)) FROM pg_class \
+                   WHERE oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'notification'::regclass) \
+                 )) LIMIT $1",
+            )
+            .bind(TRIGRAM_SAMPLE)
+            .fetch_all(pool)
+            .await
+        }
+    };
     match texts {
         Ok(texts) => {
             for (title, description) in texts {
