@@ -95,10 +95,7 @@ impl Db {
             let read = SqlitePoolOptions::new()
                 .max_connections(config.max_connections)
                 .test_before_acquire(false)
-                // Readers map the file (up to SQLite's 2 GiB cap) instead of copying pages into
-                // each connection's cache: the OS's page cache is then one cache for all of them,
-                // and a search's row lookups skip a copy each (a rare-term search 8 % faster).
-                .connect_with(options.read_only(true).pragma("mmap_size", "2147418112"))
+                .connect_with(options.read_only(true))
                 .await
                 .with_context(|| format!("cannot open SQLite database {url}"))?;
             Ok(Db::Sqlite { read, write })

@@ -793,21 +793,32 @@ impl Store {
                 // finds: `|| ''` keeps the planner from taking the whole term's trigrams,
                 // frequent ones included, to the index. Indexes keyed by user first halved a
                 // common term's time but made rare ones 7x slower and every read-state change
-                // write twice the trigram entries: not kept.
-                let indexed = self.trigrams.index_pattern(text);
-                let checked = if indexed.is_none() { "" } else { " || ''" };
-                if let Some(indexed) = indexed {
-                    let pattern = sql.arg(Arg::Text(indexed));
-                    sql.push(&format!(
-                        " AND ({content}.title ILIKE {pattern} ESCAPE '\\' \
-                         OR {content}.description ILIKE {pattern} ESCAPE '\\')"
-                    ));
-                }
+                // write twice the trigram entries: not kept. A term without words of four
+                // letters or digits is checked alone, through whatever index the planner likes.
+                // The check tries LIKE first: ILIKE lowercases each text it reads, and a text
+                // that matches as written (most do) is spared that (a common term's statement:
+                // 3.7 -> 2.9 ms).
+                let either = |op: &str, pattern: &str, suffix: &str| {
+                    format!(
+                        "({content}.title{suffix}) {op} {pattern} ESCAPE '\\' \
+                         OR ({content}.description{suffix}) {op} {pattern} ESCAPE '\\'"
+                    )
+                };
                 let pattern = sql.arg(Arg::Text(like_pattern(text)));
-                sql.push(&format!(
-                    " AND (({content}.title{checked}) ILIKE {pattern} ESCAPE '\\' \
-                     OR ({content}.description{checked}) ILIKE {pattern} ESCAPE '\\')"
-                ));
+                match self.trigrams.index_pattern(text) {
+                    Some(indexed) => {
+                        let indexed = sql.arg(Arg::Text(indexed));
+                        sql.push(&format!(
+                            " AND ({}) AND ({} OR {})",
+                            either("ILIKE", &indexed, ""),
+                            either("LIKE", &pattern, " || ''"),
+                            either("ILIKE", &pattern, " || ''")
+                        ));
+                    }
+                    None => {
+                        sql.push(&format!(" AND ({})", either("ILIKE", &pattern, "")));
+                    }
+                }
             }
             (None, _) => {}
         }
