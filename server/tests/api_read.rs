@@ -171,9 +171,9 @@ async fn search_is_case_insensitive_literal_and_covers_broadcasts(engine: Engine
     expect_error(too_long, 400, "InputError").await;
 }
 
-/// The search index changes with the rows: a scoped re-send replaces the old text, a retention
-/// sweep removes rows, and a row stored after a sweep (which may reuse a swept row's number)
-/// is found.
+/// The search index changes with the rows and broadcasts: a scoped re-send replaces the old
+/// text, a retention sweep removes rows, and a row stored after a sweep (which may reuse a swept
+/// row's number) is found.
 async fn search_follows_rewritten_and_swept_notifications(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let scoped = |title: &str| {
@@ -192,10 +192,16 @@ async fn search_follows_rewritten_and_swept_notifications(engine: Engine) {
     app.send(scoped("beta build fixed")).await;
     assert_eq!(count("alpha").await, 0, "the old text is gone from the index");
     assert_eq!(count("beta").await, 1);
+    app.broadcast(json!({ "title": "delta outage", "scope": "outage-7" })).await;
+    assert_eq!(count("delta").await, 1);
+    app.broadcast(json!({ "title": "epsilon restored", "scope": "outage-7" })).await;
+    assert_eq!(count("delta").await, 0, "a broadcast's old text is gone too");
+    assert_eq!(count("epsilon").await, 1);
 
     let store = app.running.as_ref().unwrap().state.notifications.store();
     store.delete_older_than(herald::timestamp::Timestamp::now().plus(std::time::Duration::from_secs(1))).await.unwrap();
     assert_eq!(count("beta").await, 0, "swept rows are not found");
+    assert_eq!(count("epsilon").await, 0, "swept broadcasts neither");
     if engine == Engine::Sqlite {
         assert_eq!(app.rows("notification_search").await, 0, "nor kept in the index");
     }
@@ -526,15 +532,25 @@ async fn notifications_stored_before_the_search_upgrade_are_found() {
         .await
         .unwrap();
     }
+    sqlx::query(
+        "INSERT INTO broadcast (id, origin, title, severity, created) VALUES ($1, 'external:ci', 'old checkout-indexer outage', 3, 2)",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .execute(&pool)
+    .await
+    .unwrap();
     pool.close().await;
 
     let app = TestApp::spawn_with(Engine::Sqlite, |config| config.database.url = url).await;
     app.send_to("user:default/alice", "new checkout-indexer failure").await;
     let alice = app.sign_in("user:default/alice").await;
     let found = app.get_json(&alice, &format!("{LIST}?search=checkout-indexer")).await;
-    assert_eq!(titles(&found), ["new checkout-indexer failure", "old checkout-indexer failure"]);
+    assert_eq!(
+        titles(&found),
+        ["new checkout-indexer failure", "old checkout-indexer outage", "old checkout-indexer failure"]
+    );
     let bob = app.sign_in("user:default/bob").await;
-    assert_eq!(app.get_json(&bob, &format!("{LIST}?search=checkout")).await["totalCount"], 1);
+    assert_eq!(app.get_json(&bob, &format!("{LIST}?search=checkout")).await["totalCount"], 2);
 }
 
 /// A PostgreSQL database from before notifications were partitioned by user is upgraded in

@@ -725,13 +725,13 @@ impl Store {
         // SQLite narrows a substring of three or more characters down through the FTS5 trigram
         // index (the user's rows holding the term's rarest trigrams), and the check below keeps
         // the true matches; shorter terms, which that index cannot serve, are the check alone.
-        let fts = match (arm, engine, search) {
-            (Arm::Personal, Engine::Sqlite, Some(term)) => self.trigrams.fts_query(term),
+        let fts = match (engine, search) {
+            (Engine::Sqlite, Some(term)) => self.trigrams.fts_query(term),
             _ => None,
         };
+        let rowids = (1_i64 << USER_KEY_SHIFT) - 1;
         match (arm, fts) {
             (Arm::Personal, Some(fts)) => {
-                let rowids = (1_i64 << USER_KEY_SHIFT) - 1;
                 let query = sql.arg(Arg::Text(fts));
                 sql.push(&format!(
                     "FROM notification_search CROSS JOIN notification n ON n.seq = notification_search.rowid & {rowids} \
@@ -744,7 +744,16 @@ impl Store {
             (Arm::Personal, None) => {
                 sql.push("FROM notification n WHERE n.user_ref = ").push(user_arg);
             }
-            (Arm::Broadcast, _) => {
+            (Arm::Broadcast, Some(fts)) => {
+                // Broadcasts are user key 0 of the index (migration `search_broadcasts`).
+                let query = sql.arg(Arg::Text(fts));
+                sql.push(&format!(
+                    "FROM notification_search CROSS JOIN broadcast b ON b.seq = notification_search.rowid \
+                     LEFT JOIN broadcast_state s ON s.user_ref = {user_arg} AND s.broadcast_id = b.id \
+                     WHERE notification_search MATCH {query} AND notification_search.rowid BETWEEN 0 AND {rowids}"
+                ));
+            }
+            (Arm::Broadcast, None) => {
                 sql.push("FROM broadcast b LEFT JOIN broadcast_state s ON s.user_ref = ")
                     .push(user_arg)
                     .push(" AND s.broadcast_id = b.id WHERE TRUE");
