@@ -1,10 +1,11 @@
-//! Which trigrams of a search term SQLite asks its trigram index for.
+//! Which trigrams of a search term the trigram indexes are asked for (SQLite's FTS5, PostgreSQL's
+//! pg_trgm): few and rare ones, since the rows found are checked against the whole term anyway.
 //!
 //! FTS5 intersects the lists of the trigrams it is given by stepping through all of them, so a
 //! search costs about (matches × trigrams asked) in the common case where every candidate is a
 //! match: for `checkout-indexer` (1,000 matches) its six covering trigrams cost 2.0 ms, its two
 //! rarest 0.2 ms. The rarest are told apart by how often each trigram occurred in the
-//! notifications this process has seen (a sample of the newest at start, then every insert),
+//! notifications this process has seen (a sample at start, then every insert),
 //! counted in a fixed table of hashed slots: a collision only makes a rare trigram look common,
 //! which costs time, never a match, since the rows found are checked against the whole term.
 
