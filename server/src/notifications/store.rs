@@ -126,8 +126,9 @@ const TRIGRAM_SAMPLE: i64 = 20_000;
 
 type Announce = Arc<dyn Fn(&Stored) -> Option<Outgoing> + Send + Sync>;
 
-/// Personal notifications waiting for the writer, and where their outcome goes. With `web`,
-/// only rows the recipient's Web settings let through are stored.
+/// Notifications waiting for the writer (personal ones, or a broadcast: a row without
+/// `user_ref`), and where their outcome goes. With `web`, only rows the recipient's Web settings
+/// let through are stored.
 struct PendingWrite {
     rows: Vec<NewNotification>,
     web: Option<Arc<DefaultSettings>>,
@@ -490,7 +491,7 @@ impl Store {
         rows: &[NewNotification],
         announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync + 'static,
     ) -> Result<(Vec<Stored>, Vec<Delivered>)> {
-        self.write_personal(rows, None, announce).await
+        self.write(rows, None, announce).await
     }
 
     /// Stores the personal notifications each recipient's Web settings (over `defaults`) let
@@ -502,10 +503,11 @@ impl Store {
         defaults: &Arc<DefaultSettings>,
         announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync + 'static,
     ) -> Result<(Vec<Stored>, Vec<Delivered>)> {
-        self.write_personal(rows, Some(defaults.clone()), announce).await
+        self.write(rows, Some(defaults.clone()), announce).await
     }
 
-    async fn write_personal(
+    /// Queues rows (personal, or a broadcast without `user_ref`) for the writer.
+    async fn write(
         &self,
         rows: &[NewNotification],
         web: Option<Arc<DefaultSettings>>,
@@ -529,54 +531,16 @@ impl Store {
 
     /// Stores a broadcast; a scoped one replaces the origin's broadcast with that scope and
     /// becomes unread again for everybody. The signal `announce` makes of it is logged in the
-    /// same transaction.
+    /// same transaction, which it shares with whatever else the writer has waiting.
     pub async fn upsert_broadcast(
         &self,
         row: &NewNotification,
-        announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync,
+        announce: impl Fn(&Stored) -> Option<Outgoing> + Send + Sync + 'static,
     ) -> Result<(Stored, Vec<Delivered>)> {
-        let statement = format!(
-            "INSERT INTO broadcast (id, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
-               title = excluded.title, description = excluded.description, link = excluded.link, \
-               severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
-               metadata = excluded.metadata, updated = excluded.created \
-             {BROADCAST_RETURNING}"
-        );
-        let result = retry_transient!(async {
-            with_pool!(&self.db, write, |pool| {
-                async {
-                    let mut tx = pool.begin().await?;
-                    let stored: Stored = sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
-                        .bind(row.id)
-                        .bind(&row.origin)
-                        .bind(row.scope.as_deref())
-                        .bind(&row.title)
-                        .bind(row.description.as_deref())
-                        .bind(row.link.as_deref())
-                        .bind(row.severity.rank())
-                        .bind(row.topic.as_deref())
-                        .bind(row.icon.as_deref())
-                        .bind(row.metadata.clone().map(sqlx::types::Json))
-                        .bind(row.created.micros())
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    if stored.updated.is_some() {
-                        sqlx::query("UPDATE broadcast_state SET read = NULL WHERE broadcast_id = $1")
-                            .bind(stored.id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    let signals: Vec<Outgoing> = announce(&stored).into_iter().collect();
-                    let delivered = tx.append_signals(&signals).await?;
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>((stored, delivered))
-                }
-                .await
-            })
-        })?;
-        Ok(result)
+        debug_assert!(row.user_ref.is_none(), "a broadcast has no recipient");
+        let (mut stored, delivered) = self.write(std::slice::from_ref(row), None, announce).await?;
+        let stored = stored.pop().ok_or_else(|| Error::Internal(anyhow::anyhow!("the writer stored no broadcast")))?;
+        Ok((stored, delivered))
     }
 
     /// Deletes notifications and broadcasts last touched at or before `cutoff`, in batches so
@@ -946,7 +910,7 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<PendingWrite>) {
                 Err(_) => break,
             }
         }
-        match write_personal(&db, &batch).await {
+        match write_batch(&db, &batch).await {
             Ok(results) => {
                 for (pending, result) in batch.into_iter().zip(results) {
                     let _ = pending.reply.send(Ok(result));
@@ -957,12 +921,18 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<PendingWrite>) {
             }
             Err(_) => {
                 for pending in batch {
-                    let result = write_personal(&db, std::slice::from_ref(&pending)).await;
+                    let result = write_batch(&db, std::slice::from_ref(&pending)).await;
                     let _ = pending.reply.send(result.map(|mut r| r.remove(0)).map_err(Into::into));
                 }
             }
         }
     }
+}
+
+/// Rows stored by a statement of their own, which returns them as stored: scoped sends (which
+/// may replace a row) and broadcasts (a table of their own). The rest go in as one insert.
+fn one_by_one(row: &NewNotification) -> bool {
+    row.scope.is_some() || row.user_ref.is_none()
 }
 
 /// (user, origin) → that user's Web switches for the origin: (topic, or `None` for the
@@ -972,7 +942,16 @@ type WebSwitches = HashMap<(String, String), Vec<(Option<String>, bool)>>;
 /// One transaction for a group of writes: the recipients' Web settings where they apply, then
 /// multi-row inserts for the unscoped rows, upserts for the scoped ones, then the signals, in the
 /// order of the writes.
-async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>, Vec<Delivered>)>, sqlx::Error> {
+async fn write_batch(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>, Vec<Delivered>)>, sqlx::Error> {
+    let broadcast_upsert = format!(
+        "INSERT INTO broadcast (id, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
+           title = excluded.title, description = excluded.description, link = excluded.link, \
+           severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
+           metadata = excluded.metadata, updated = excluded.created \
+         {BROADCAST_RETURNING}"
+    );
     let upsert = format!(
         "{INSERT_COLUMNS}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (user_ref, origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
@@ -1003,9 +982,9 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
     // transaction's BEGIN and COMMIT were two more round trips. The settings read gains nothing
     // from one: under READ COMMITTED a settings change can land between read and write either
     // way, and SQLite's only writer connection, held throughout, orders settings changes
-    // against sends by itself. Scoped upserts must return before the signals are made: those
-    // keep the transaction.
-    let one_command = batch.iter().all(|pending| pending.rows.iter().all(|row| row.scope.is_none()));
+    // against sends by itself. Scoped upserts and broadcasts must return before the signals are
+    // made: those keep the transaction.
+    let one_command = batch.iter().all(|pending| pending.rows.iter().all(|row| !one_by_one(row)));
     retry_transient!(async {
         with_pool!(db, write, |pool| {
             async {
@@ -1051,23 +1030,49 @@ async fn write_personal(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stor
                             .collect()
                     })
                     .collect();
-                let (scoped, plain): (Vec<&NewNotification>, Vec<&NewNotification>) =
-                    kept.iter().flatten().partition(|r| r.scope.is_some());
-                let mut updated = Vec::with_capacity(scoped.len());
-                for row in &scoped {
-                    let result: Stored = bind_new_row!(sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str())), row)
-                        .fetch_one(&mut *conn)
-                        .await?;
+                let (singles, plain): (Vec<&NewNotification>, Vec<&NewNotification>) =
+                    kept.iter().flatten().partition(|r| one_by_one(r));
+                let mut updated = Vec::with_capacity(singles.len());
+                for row in &singles {
+                    let result: Stored = if row.user_ref.is_some() {
+                        bind_new_row!(sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str())), row)
+                            .fetch_one(&mut *conn)
+                            .await?
+                    } else {
+                        let stored: Stored = sqlx::query_as(sqlx::AssertSqlSafe(broadcast_upsert.as_str()))
+                            .bind(row.id)
+                            .bind(&row.origin)
+                            .bind(row.scope.as_deref())
+                            .bind(&row.title)
+                            .bind(row.description.as_deref())
+                            .bind(row.link.as_deref())
+                            .bind(row.severity.rank())
+                            .bind(row.topic.as_deref())
+                            .bind(row.icon.as_deref())
+                            .bind(row.metadata.clone().map(sqlx::types::Json))
+                            .bind(row.created.micros())
+                            .fetch_one(&mut *conn)
+                            .await?;
+                        // A replaced broadcast is unread again for everybody.
+                        if stored.updated.is_some() {
+                            sqlx::query("UPDATE broadcast_state SET read = NULL WHERE broadcast_id = $1")
+                                .bind(stored.id)
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        stored
+                    };
                     updated.push(result);
                 }
-                // In the order sent: scoped rows as the database has them now, plain ones as sent.
+                // In the order sent: rows stored one by one as the database has them now, the
+                // others as sent.
                 let mut updated = updated.into_iter();
                 let stored: Vec<Vec<Stored>> = kept
                     .iter()
                     .map(|rows| {
                         rows.iter()
                             .map(|row| {
-                                if row.scope.is_some() {
+                                if one_by_one(row) {
                                     updated.next().unwrap_or_else(|| row.stored())
                                 } else {
                                     row.stored()
