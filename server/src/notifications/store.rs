@@ -5,7 +5,10 @@
 //! views come from totals kept by triggers, distinct topics are read by skipping through an
 //! index, and substring search goes through a trigram index (FTS5 or pg_trgm).
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{Arc, LazyLock},
+};
 
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -83,9 +86,14 @@ pub struct SettingRow {
 /// Binds the twelve columns of a personal notification, in the order of the insert statements.
 macro_rules! bind_new_row {
     ($query:expr, $row:expr) => {
+        bind_content!($query.bind($row.id).bind($row.user_ref.as_deref()), $row)
+    };
+}
+
+/// Binds the ten columns after `id` (and `user_ref`) that personal and broadcast rows share.
+macro_rules! bind_content {
+    ($query:expr, $row:expr) => {
         $query
-            .bind($row.id)
-            .bind($row.user_ref.as_deref())
             .bind(&$row.origin)
             .bind($row.scope.as_deref())
             .bind(&$row.title)
@@ -858,8 +866,8 @@ impl Store {
     }
 }
 
-/// Counts the trigrams of the newest notifications, so the first searches after a start already
-/// know which are common. A failure only leaves the counts to the inserts that follow.
+/// Counts the trigrams of a sample of the notifications, so the first searches after a start
+/// already know which are common. A failure only leaves the counts to the inserts that follow.
 async fn sample_trigrams(db: Db, trigrams: Arc<TrigramCounts>) {
     let texts = match &db {
         Db::Sqlite { read, .. } => {
@@ -939,27 +947,32 @@ fn one_by_one(row: &NewNotification) -> bool {
 /// origin itself; enabled).
 type WebSwitches = HashMap<(String, String), Vec<(Option<String>, bool)>>;
 
+/// A scoped re-send replaces the content of the row it names and makes it unread again: the
+/// personal upsert, then the broadcast one (whose readers' state is reset apart).
+static UPSERTS: LazyLock<(String, String)> = LazyLock::new(|| {
+    let content = "title = excluded.title, description = excluded.description, link = excluded.link, \
+                   severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
+                   metadata = excluded.metadata, updated = excluded.created";
+    (
+        format!(
+            "{INSERT_COLUMNS}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (user_ref, origin, scope) WHERE scope IS NOT NULL DO UPDATE SET {content}, read = NULL \
+             {RETURNING}"
+        ),
+        format!(
+            "INSERT INTO broadcast (id, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (origin, scope) WHERE scope IS NOT NULL DO UPDATE SET {content} \
+             {BROADCAST_RETURNING}"
+        ),
+    )
+});
+
 /// One transaction for a group of writes: the recipients' Web settings where they apply, then
-/// multi-row inserts for the unscoped rows, upserts for the scoped ones, then the signals, in the
-/// order of the writes.
+/// multi-row inserts for the unscoped personal rows, a statement each for scoped rows and
+/// broadcasts, then the signals, in the order of the writes.
 async fn write_batch(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>, Vec<Delivered>)>, sqlx::Error> {
-    let broadcast_upsert = format!(
-        "INSERT INTO broadcast (id, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
-           title = excluded.title, description = excluded.description, link = excluded.link, \
-           severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
-           metadata = excluded.metadata, updated = excluded.created \
-         {BROADCAST_RETURNING}"
-    );
-    let upsert = format!(
-        "{INSERT_COLUMNS}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         ON CONFLICT (user_ref, origin, scope) WHERE scope IS NOT NULL DO UPDATE SET \
-           title = excluded.title, description = excluded.description, link = excluded.link, \
-           severity = excluded.severity, topic = excluded.topic, icon = excluded.icon, \
-           metadata = excluded.metadata, updated = excluded.created, read = NULL \
-         {RETURNING}"
-    );
+    let (upsert, broadcast_upsert) = &*UPSERTS;
     let mut checked: Vec<&str> = batch
         .iter()
         .filter(|pending| pending.web.is_some())
@@ -1039,20 +1052,12 @@ async fn write_batch(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>
                             .fetch_one(&mut *conn)
                             .await?
                     } else {
-                        let stored: Stored = sqlx::query_as(sqlx::AssertSqlSafe(broadcast_upsert.as_str()))
-                            .bind(row.id)
-                            .bind(&row.origin)
-                            .bind(row.scope.as_deref())
-                            .bind(&row.title)
-                            .bind(row.description.as_deref())
-                            .bind(row.link.as_deref())
-                            .bind(row.severity.rank())
-                            .bind(row.topic.as_deref())
-                            .bind(row.icon.as_deref())
-                            .bind(row.metadata.clone().map(sqlx::types::Json))
-                            .bind(row.created.micros())
-                            .fetch_one(&mut *conn)
-                            .await?;
+                        let stored: Stored = bind_content!(
+                            sqlx::query_as(sqlx::AssertSqlSafe(broadcast_upsert.as_str())).bind(row.id),
+                            row
+                        )
+                        .fetch_one(&mut *conn)
+                        .await?;
                         // A replaced broadcast is unread again for everybody.
                         if stored.updated.is_some() {
                             sqlx::query("UPDATE broadcast_state SET read = NULL WHERE broadcast_id = $1")
