@@ -52,6 +52,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     tracing::info!(users = catalog.user_count(), groups = catalog.group_count(), "catalog loaded");
     let db = Db::connect(&config.database).await?;
     db.migrate().await?;
+    db.refresh_statistics().await.context("refreshing the database's statistics")?;
     tracing::info!(database = redact(&config.database.url), "database ready");
     let listener = TcpListener::bind(config.server.listen)
         .await

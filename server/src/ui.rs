@@ -54,6 +54,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::map_response(page_redirects))
+        .layer(middleware::from_fn(with_caller))
+}
+
+/// Who made a request, asked of the database once however many server functions its page
+/// calls (the notifications page renders five). A stale or foreign token is no one.
+#[derive(Clone, Default)]
+struct Caller(Arc<tokio::sync::OnceCell<Option<Principal>>>);
+
+async fn with_caller(mut request: axum::extract::Request, next: middleware::Next) -> Response {
+    request.extensions_mut().insert(Caller::default());
+    next.run(request).await
 }
 
 /// Leptos answers a redirect during rendering with a 302 only when the request says it accepts
@@ -75,12 +86,7 @@ struct UiBackend(AppState);
 #[async_trait]
 impl Backend for UiBackend {
     async fn viewer(&self, request: &Parts) -> Result<Option<Viewer>, BackendError> {
-        // A stale or foreign cookie is just an anonymous visit for the UI.
-        let principal = match self.0.auth.identify(&request.headers).await {
-            Ok(principal) => principal,
-            Err(Error::Authentication(_)) => None,
-            Err(error) => return Err(to_backend(error)),
-        };
+        let principal = self.caller(request).await?;
         Ok(principal.as_ref().and_then(user_of).map(|user| viewer(&UserInfo::of(&self.0.catalog, user))))
     }
 
@@ -175,10 +181,25 @@ impl Backend for UiBackend {
 impl UiBackend {
     /// The signed-in user of a server-function call.
     async fn user(&self, request: &Parts) -> Result<EntityRef, BackendError> {
-        match self.0.auth.identify(&request.headers).await {
-            Ok(Some(Principal::User(user))) => Ok(user),
-            Ok(_) | Err(Error::Authentication(_)) => Err(BackendError::Unauthenticated),
-            Err(error) => Err(to_backend(error)),
+        match self.caller(request).await? {
+            Some(Principal::User(user)) => Ok(user),
+            _ => Err(BackendError::Unauthenticated),
+        }
+    }
+
+    /// The caller, from the request's memory when [`with_caller`] gave it one. Failures other
+    /// than a bad token are not remembered: the next call asks again.
+    async fn caller(&self, request: &Parts) -> Result<Option<Principal>, BackendError> {
+        let identify = || async {
+            match self.0.auth.identify(&request.headers).await {
+                Ok(principal) => Ok(principal),
+                Err(Error::Authentication(_)) => Ok(None),
+                Err(error) => Err(to_backend(error)),
+            }
+        };
+        match request.extensions.get::<Caller>() {
+            Some(Caller(caller)) => caller.get_or_try_init(identify).await.cloned(),
+            None => identify().await,
         }
     }
 }

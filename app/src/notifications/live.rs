@@ -6,7 +6,11 @@ use std::time::Duration;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{model::Notification, signals::use_signal};
+use super::api::notification_status;
+use crate::{
+    model::{Notification, Status},
+    signals::use_signal,
+};
 
 /// A message on the `notifications` channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +40,9 @@ pub struct Live {
     pub last: ReadSignal<Option<SignalMessage>>,
     /// Whether live updates are connected.
     pub available: Signal<bool>,
+    /// The user's counts, fetched once for all that show them (the sidebar's badge, the page's
+    /// title) and again at each change: one request where each asked its own.
+    pub status: Resource<Result<Status, ServerFnError>>,
     cooling: StoredValue<bool>,
     pending: StoredValue<bool>,
 }
@@ -76,6 +83,7 @@ pub fn provide_live() -> Live {
         set_version,
         last: handle.last,
         available: handle.available,
+        status: Resource::new(move || version.get(), |_| notification_status()),
         cooling: StoredValue::new(false),
         pending: StoredValue::new(false),
     };

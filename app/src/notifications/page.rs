@@ -70,7 +70,10 @@ pub fn NotificationsPage(
     };
     let topics =
         Resource::new(topics_key, move |_| notification_topics(filters.get_untracked().topics_query(now_millis())));
-    let status = Resource::new(version, |_| notification_status());
+    let status = match live {
+        Some(live) => live.status,
+        None => Resource::new(version, |_| notification_status()),
+    };
     let focused = Resource::new(
         move || filters.get().focus,
         |id| async move {

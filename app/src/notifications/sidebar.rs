@@ -58,8 +58,11 @@ pub fn NotificationsSidebarItem(
     render_item: Option<RenderItem>,
 ) -> impl IntoView {
     let live = use_live();
-    let version = move || live.map(|l| l.version.get()).unwrap_or_default();
-    let status = Resource::new(version, |_| notification_status());
+    // Outside the signed-in pages there are no live updates: the count of the first paint.
+    let status = match live {
+        Some(live) => live.status,
+        None => Resource::new(|| (), |_| notification_status()),
+    };
     let unread = Signal::derive(move || status.get().and_then(Result::ok).map_or(0, |s| s.unread));
     if title_counter_enabled && let Some(TitleCount(count)) = use_context::<TitleCount>() {
         let reset = count.clone();
