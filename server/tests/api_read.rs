@@ -353,9 +353,12 @@ async fn topics_are_distinct_and_follow_the_filters(engine: Engine) {
     app.send(send("build broke again", Some("builds"), "high")).await;
     app.send(send("no topic", None, "normal")).await;
     app.send(json!({ "recipients": { "type": "entity", "entityRef": "user:default/bob" }, "payload": { "title": "x", "topic": "bobs" } })).await;
+    // Read broadcasts: one is its topic's only one, the other comes before an unread one.
+    let news = app.broadcast(json!({ "title": "newsletter", "topic": "news" })).await;
+    let ops_read = app.broadcast(json!({ "title": "maintenance planned", "topic": "ops" })).await;
     app.broadcast(json!({ "title": "maintenance", "topic": "ops" })).await;
     let alice = app.sign_in("user:default/alice").await;
-    app.post_json(&alice, UPDATE, json!({ "ids": [read_id], "read": true })).await;
+    app.post_json(&alice, UPDATE, json!({ "ids": [read_id, news, ops_read], "read": true })).await;
 
     let topics = |query: &str| {
         let path = format!("/api/notifications/topics{query}");
@@ -363,12 +366,16 @@ async fn topics_are_distinct_and_follow_the_filters(engine: Engine) {
         let alice = alice.clone();
         async move { app.get_json(&alice, &path).await["topics"].clone() }
     };
-    assert_eq!(topics("").await, json!(["builds", "deploys", "ops"]));
+    assert_eq!(topics("").await, json!(["builds", "deploys", "news", "ops"]));
     assert_eq!(topics("?read=false").await, json!(["builds", "ops"]));
-    assert_eq!(topics("?read=true").await, json!(["deploys"]));
+    assert_eq!(topics("?read=true").await, json!(["deploys", "news", "ops"]));
     assert_eq!(topics("?search=broke").await, json!(["builds"]));
     assert_eq!(topics("?minimumSeverity=critical").await, json!(["builds"]));
-    assert_eq!(topics("?minimumSeverity=normal").await, json!(["builds", "ops"]));
+    assert_eq!(topics("?minimumSeverity=normal").await, json!(["builds", "news", "ops"]));
+    // Bob has read nothing, and sees every broadcast topic as unread.
+    let bob = app.sign_in("user:default/bob").await;
+    let bobs = app.get_json(&bob, "/api/notifications/topics?read=false").await["topics"].clone();
+    assert_eq!(bobs, json!(["bobs", "news", "ops"]));
 }
 
 async fn updates_change_only_the_flags_sent(engine: Engine) {

@@ -338,11 +338,20 @@ impl Store {
                    FROM t WHERE t.topic IS NOT NULL \
                  ) SELECT topic FROM t WHERE topic IS NOT NULL"
             );
+            // The same through the broadcasts' topic index; an unread list takes the first broadcast
+            // of each topic the user has not read, which is mostly the first one looked at.
             let broadcast_unread = if filter.read == Some(false) { " AND s.read IS NULL" } else { "" };
-            let broadcasts = format!(
-                "SELECT DISTINCT b.topic FROM broadcast b \
+            let next = format!(
+                "SELECT b.topic FROM broadcast b \
                  LEFT JOIN broadcast_state s ON s.user_ref = $1 AND s.broadcast_id = b.id \
-                 WHERE b.topic IS NOT NULL{broadcast_unread}"
+                 WHERE b.topic IS NOT NULL{broadcast_unread} AND b.topic"
+            );
+            let broadcasts = format!(
+                "WITH RECURSIVE t(topic) AS ( \
+                   SELECT ({next} >= '' ORDER BY b.topic LIMIT 1) \
+                   UNION ALL \
+                   SELECT ({next} > t.topic ORDER BY b.topic LIMIT 1) FROM t WHERE t.topic IS NOT NULL \
+                 ) SELECT topic FROM t WHERE topic IS NOT NULL"
             );
             let mut topics = self.fetch_strings(&personal, user).await?;
             topics.extend(self.fetch_strings(&broadcasts, user).await?);
