@@ -339,13 +339,19 @@ impl Store {
                  ) SELECT topic FROM t WHERE topic IS NOT NULL"
             );
             // The same through the broadcasts' topic index; an unread list takes the first broadcast
-            // of each topic the user has not read, which is mostly the first one looked at.
-            let broadcast_unread = if filter.read == Some(false) { " AND s.read IS NULL" } else { "" };
-            let next = format!(
-                "SELECT b.topic FROM broadcast b \
-                 LEFT JOIN broadcast_state s ON s.user_ref = $1 AND s.broadcast_id = b.id \
-                 WHERE b.topic IS NOT NULL{broadcast_unread} AND b.topic"
-            );
+            // of each topic the user has not read, which is mostly the first one looked at. It asks
+            // NOT EXISTS, not a join's `s.read IS NULL`: PostgreSQL estimates that at one row and
+            // sorts every broadcast for each topic (24 ms against 0.7 at 8,200 broadcasts).
+            let next = if filter.read == Some(false) {
+                "SELECT b.topic FROM broadcast b WHERE NOT EXISTS (SELECT 1 FROM broadcast_state s \
+                 WHERE s.user_ref = $1 AND s.broadcast_id = b.id AND s.read IS NOT NULL) \
+                 AND b.topic IS NOT NULL AND b.topic"
+            } else {
+                // A join both engines drop (one state per user and broadcast), naming the user as
+                // the unread form does.
+                "SELECT b.topic FROM broadcast b LEFT JOIN broadcast_state s ON s.user_ref = $1 \
+                 AND s.broadcast_id = b.id WHERE b.topic IS NOT NULL AND b.topic"
+            };
             let broadcasts = format!(
                 "WITH RECURSIVE t(topic) AS ( \
                    SELECT ({next} >= '' ORDER BY b.topic LIMIT 1) \
