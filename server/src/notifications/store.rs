@@ -1275,9 +1275,9 @@ fn by_ids(engine: Engine, user: &str, ids: &[Uuid]) -> Sql {
     let mut sql = Sql::new(engine);
     let user_arg = sql.arg(Arg::Text(user.to_owned()));
     let list = id_list(&mut sql, ids);
-    let user = engine.filter_only("n.user_ref");
+    let by_user = engine.filter_only("n.user_ref");
     sql.push(&format!(
-        "SELECT {PERSONAL_COLUMNS} FROM notification n WHERE {user} = {user_arg} AND n.id IN ({list}) \
+        "SELECT {PERSONAL_COLUMNS} FROM notification n WHERE {by_user} = {user_arg} AND n.id IN ({list}) \
          UNION ALL \
          SELECT {BROADCAST_COLUMNS} FROM broadcast b \
          LEFT JOIN broadcast_state s ON s.user_ref = {user_arg} AND s.broadcast_id = b.id \
