@@ -266,6 +266,17 @@ async fn checkpoint_while_open(mut connection: sqlx::SqliteConnection, write: Sq
     }
 }
 
+/// A migrated SQLite database in a directory of its own, for unit tests; the directory goes
+/// with the returned guard.
+#[cfg(test)]
+pub async fn scratch_sqlite() -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("scratch.db").display());
+    let db = Db::connect(&DatabaseConfig { url, max_connections: 1 }).await.unwrap();
+    db.migrate().await.unwrap();
+    (db, dir)
+}
+
 /// How often a running server refreshes SQLite's planner statistics.
 const STATISTICS_EVERY: Duration = Duration::from_secs(3600);
 
@@ -291,7 +302,7 @@ const WAL_LIMIT_FRAMES: i64 = 65_536;
 
 #[cfg(test)]
 mod tests {
-    use super::{Db, Engine, STATISTICS_FROM_ROWS};
+    use super::{Db, Engine, STATISTICS_FROM_ROWS, scratch_sqlite};
 
     #[test]
     fn multi_row_placeholders_are_numbered_on_postgres_and_anonymous_on_sqlite() {
@@ -301,10 +312,7 @@ mod tests {
 
     /// Indexes with planner statistics in a migrated SQLite database after `rows` notifications.
     async fn analysed_after(rows: i64) -> Vec<String> {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("s.db").display());
-        let db = Db::connect(&crate::config::DatabaseConfig { url, max_connections: 1 }).await.unwrap();
-        db.migrate().await.unwrap();
+        let (db, _dir) = scratch_sqlite().await;
         let Db::Sqlite { write, .. } = &db else { unreachable!() };
         sqlx::query(
             "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $1) \

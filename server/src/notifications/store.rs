@@ -1359,13 +1359,7 @@ mod tests {
 
     /// SQLite's plan for a statement, one line per step.
     async fn sqlite_plan(sql: &Sql) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let config = crate::config::DatabaseConfig {
-            url: format!("sqlite://{}", dir.path().join("plan.db").display()),
-            max_connections: 1,
-        };
-        let db = crate::db::Db::connect(&config).await.unwrap();
-        db.migrate().await.unwrap();
+        let (db, _dir) = crate::db::scratch_sqlite().await;
         let explain = Sql { text: format!("EXPLAIN QUERY PLAN {}", sql.text), ..sql.clone() };
         let rows: Vec<(i64, i64, i64, String)> = crate::with_pool!(&db, read, |pool| {
             crate::bind_sql_args!(sqlx::query_as(sqlx::AssertSqlSafe(explain.text.clone())), &explain)

@@ -259,13 +259,8 @@ mod tests {
     use super::*;
 
     async fn hub() -> Hub {
-        let dir = tempfile::tempdir().unwrap();
-        let config = crate::config::DatabaseConfig {
-            url: format!("sqlite://{}", dir.path().join("h.db").display()),
-            max_connections: 1,
-        };
-        let db = Db::connect(&config).await.unwrap();
-        db.migrate().await.unwrap();
+        let (db, dir) = crate::db::scratch_sqlite().await;
+        // The hub outlives this function; the directory stays until the process ends.
         std::mem::forget(dir);
         Hub::new(db, 0, 4)
     }
