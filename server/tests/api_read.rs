@@ -27,6 +27,7 @@ on_both_engines!(
     search_follows_rewritten_and_swept_notifications,
     created_after_and_topic_filter,
     minimum_severity_includes_everything_more_severe,
+    minimum_severity_pages_and_counts_follow_reads_saves_and_rewrites,
     offset_and_limit_page_through,
     pages_of_mixed_notifications_and_broadcasts_add_up_to_the_whole_list,
     sorting_by_created_topic_and_origin,
@@ -246,6 +247,106 @@ async fn minimum_severity_includes_everything_more_severe(engine: Engine) {
     }
 }
 
+const SEVERITIES: [&str; 4] = ["critical", "high", "normal", "low"];
+
+fn rank(severity: &Value) -> usize {
+    SEVERITIES.iter().position(|s| severity == s).unwrap()
+}
+
+/// Every page of `query` at three a page, by offset and by cursor, must be the part of the
+/// unfiltered list `keep` selects, in its order; and `totalCount` its length.
+async fn pages_match(app: &TestApp, user: &str, query: &str, keep: impl Fn(&Value) -> bool) {
+    let everything = app.get_json(user, LIST).await;
+    let mut expected: Vec<String> = everything["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| keep(n))
+        .map(|n| titles(&json!({ "notifications": [n] }))[0].clone())
+        .collect();
+    let oldest_first = query.contains("created,asc");
+    if oldest_first {
+        expected.reverse();
+    }
+    let mut by_offset = Vec::new();
+    for offset in (0..expected.len() + 3).step_by(3) {
+        let page = app.get_json(user, &format!("{LIST}?{query}&limit=3&offset={offset}")).await;
+        assert_eq!(page["totalCount"], expected.len(), "{query}");
+        by_offset.extend(titles(&page));
+    }
+    let (mut by_cursor, mut after) = (Vec::new(), String::new());
+    loop {
+        let page = app.get_json(user, &format!("{LIST}?{query}&limit=3{after}")).await;
+        by_cursor.extend(titles(&page));
+        match page["nextCursor"].as_str() {
+            Some(cursor) if by_cursor.len() <= expected.len() => after = format!("&cursor={cursor}"),
+            _ => break,
+        }
+    }
+    assert_eq!(by_offset, expected, "{query} by offset");
+    assert_eq!(by_cursor, expected, "{query} by cursor");
+    let counted = app.get_json(user, &format!("{LIST}?{query}&limit=0")).await;
+    assert_eq!(counted["totalCount"], expected.len(), "{query} counted alone");
+}
+
+async fn minimum_severity_pages_and_counts_follow_reads_saves_and_rewrites(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let mut ids = Vec::new();
+    for i in 0..14 {
+        let severity = SEVERITIES[i * 3 % 4];
+        let sent = app
+            .send(json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" },
+                          "payload": { "title": format!("n{i} {severity}"), "severity": severity } }))
+            .await;
+        ids.push(sent[0]["id"].as_str().unwrap().to_owned());
+        if i % 5 == 2 {
+            app.broadcast(json!({ "title": format!("b{i} {severity}"), "severity": severity })).await;
+        }
+    }
+    let alice = app.sign_in("user:default/alice").await;
+    let everything = app.get_json(&alice, LIST).await;
+    let broadcast_ids: Vec<Value> = everything["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["user"].is_null())
+        .map(|n| n["id"].clone())
+        .collect();
+    app.post_json(
+        &alice,
+        UPDATE,
+        json!({ "ids": [&ids[0], &ids[1], &ids[4], &ids[9], &ids[13], &broadcast_ids[0]], "read": true }),
+    )
+    .await;
+    app.post_json(&alice, UPDATE, json!({ "ids": [&ids[2], &ids[9], &broadcast_ids[1]], "saved": true })).await;
+    // A rewrite by scope moves a notification from low to critical, unread again.
+    let scoped = |severity: &str| {
+        json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" },
+                "payload": { "title": "scoped", "severity": severity, "scope": "disk" } })
+    };
+    let first = app.send(scoped("low")).await[0]["id"].clone();
+    app.post_json(&alice, UPDATE, json!({ "ids": [&first], "read": true })).await;
+    assert_eq!(app.send(scoped("critical")).await[0]["id"], first);
+
+    for minimum in ["critical", "high", "normal"] {
+        let at_least = move |n: &Value| rank(&n["payload"]["severity"]) <= rank(&json!(minimum));
+        let severity = format!("minimumSeverity={minimum}");
+        pages_match(&app, &alice, &severity, at_least).await;
+        pages_match(&app, &alice, &format!("{severity}&orderField=created,asc"), at_least).await;
+        pages_match(&app, &alice, &format!("{severity}&read=false"), move |n| at_least(n) && n["read"].is_null()).await;
+        pages_match(&app, &alice, &format!("{severity}&read=true"), move |n| at_least(n) && !n["read"].is_null()).await;
+        pages_match(&app, &alice, &format!("{severity}&saved=true"), move |n| at_least(n) && !n["saved"].is_null())
+            .await;
+        pages_match(&app, &alice, &format!("{severity}&saved=false"), move |n| at_least(n) && n["saved"].is_null())
+            .await;
+    }
+    let criticals = app.get_json(&alice, &format!("{LIST}?minimumSeverity=critical&read=false&limit=1")).await;
+    assert_eq!(
+        criticals["notifications"][0]["payload"]["title"], "scoped",
+        "the rewrite is the newest unread critical"
+    );
+}
+
 async fn offset_and_limit_page_through(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     for i in 0..7 {
@@ -372,6 +473,7 @@ async fn topics_are_distinct_and_follow_the_filters(engine: Engine) {
     assert_eq!(topics("?search=broke").await, json!(["builds"]));
     assert_eq!(topics("?minimumSeverity=critical").await, json!(["builds"]));
     assert_eq!(topics("?minimumSeverity=normal").await, json!(["builds", "news", "ops"]));
+    assert_eq!(topics("?minimumSeverity=high&read=false").await, json!(["builds"]));
     // Bob has read nothing, and sees every broadcast topic as unread.
     let bob = app.sign_in("user:default/bob").await;
     let bobs = app.get_json(&bob, "/api/notifications/topics?read=false").await["topics"].clone();

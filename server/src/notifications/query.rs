@@ -28,9 +28,10 @@ impl Filter {
         self.minimum_severity.filter(|s| *s != Severity::Low).map(Severity::rank)
     }
 
-    /// True when only the read/saved view is set, so counts come from the kept totals.
-    pub fn is_view_only(&self) -> bool {
-        self.topic.is_none() && self.search.is_none() && self.created_after.is_none() && self.severity_rank().is_none()
+    /// True when only the read/saved view and a minimum severity are set: what the kept
+    /// per-severity totals count.
+    pub fn is_view_and_severity(&self) -> bool {
+        self.topic.is_none() && self.search.is_none() && self.created_after.is_none()
     }
 }
 

@@ -148,6 +148,20 @@ struct PendingWrite {
 const BATCH_WRITES: usize = 128;
 const BATCH_ROWS: usize = 4000;
 
+/// How a statement over both kinds of notification wraps each arm's rows (see [`Store::union`]).
+struct Arms<'a> {
+    /// Before each arm's `FROM … WHERE …`: the personal arm's, the broadcast arm's.
+    heads: [&'a str; 2],
+    /// After each arm's rows.
+    tails: [&'a str; 2],
+    /// Each arm in parentheses.
+    wrap: bool,
+    joiner: &'a str,
+    /// With a minimum severity, one personal arm per severity at or above it (each a range of
+    /// `notification_user_severity` in `created` order) instead of one arm that filters.
+    split_severities: bool,
+}
+
 /// Which side of the union a condition is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Arm {
@@ -205,24 +219,27 @@ impl Store {
             _ => None,
         };
         let [p, b] = [Arm::Personal, Arm::Broadcast].map(|arm| sort_columns(&query.order, arm));
-        let (personal, broadcast, close) = match (keys_only, &arm_cap) {
-            (true, Some(cap)) => {
-                (format!("(SELECT n.id{p} "), format!("{cap}) UNION ALL (SELECT b.id{b} "), format!("{cap})"))
-            }
-            (true, None) => {
-                // The matches are gathered once, then counted and ordered; a window count over
-                // them would copy each match once more.
-                let open = if with_total { "WITH matching AS MATERIALIZED (SELECT" } else { "SELECT" };
-                let close = if with_total { ") SELECT id, (SELECT count(*) FROM matching) FROM matching" } else { "" };
-                (format!("{open} n.id{p} "), format!(" UNION ALL SELECT b.id{b} "), close.to_owned())
-            }
-            (false, _) => (
-                format!("SELECT {PERSONAL_COLUMNS} "),
-                format!(" UNION ALL SELECT {BROADCAST_COLUMNS} "),
-                String::new(),
-            ),
+        let [personal, broadcast] = match keys_only {
+            true => [format!("SELECT n.id{p} "), format!("SELECT b.id{b} ")],
+            false => [format!("SELECT {PERSONAL_COLUMNS} "), format!("SELECT {BROADCAST_COLUMNS} ")],
         };
-        let mut sql = self.both_arms(user, &query.filter, cursor, [&personal, &broadcast, &close]);
+        // The matches of a search are gathered once, then counted and ordered; a window count
+        // over them would copy each match once more.
+        let (open, close) = match with_total {
+            true => ("WITH matching AS MATERIALIZED (", ") SELECT id, (SELECT count(*) FROM matching) FROM matching"),
+            false => ("", ""),
+        };
+        let cap = arm_cap.as_deref().unwrap_or_default();
+        let arms = Arms {
+            heads: [&personal, &broadcast],
+            tails: [cap, cap],
+            wrap: arm_cap.is_some(),
+            joiner: " UNION ALL ",
+            // A page in `created` order at or above a severity merges one ordered range per
+            // severity; a search reads all its matches anyway.
+            split_severities: keys_only && query.created_direction().is_some() && query.filter.search.is_none(),
+        };
+        let mut sql = self.union(user, &query.filter, cursor, open, arms, close);
         sql.push(" ORDER BY ").push(&order);
         match (query.limit, query.offset, self.engine()) {
             (Some(limit), offset, _) => {
@@ -265,8 +282,8 @@ impl Store {
 
     /// How many visible notifications match `filter`.
     pub async fn count(&self, user: &str, filter: &Filter) -> Result<i64> {
-        if filter.is_view_only() {
-            let t = self.totals(user).await?;
+        if filter.is_view_and_severity() {
+            let t = self.totals(user, filter.severity_rank()).await?;
             let derived = match (filter.read, filter.saved) {
                 (None, None) => Some(t.total + t.broadcasts),
                 (Some(false), None) => Some(t.unread + t.broadcasts - t.broadcasts_read),
@@ -279,12 +296,19 @@ impl Store {
                 return Ok(count);
             }
         }
-        let sql = self.both_arms(user, filter, None, ["SELECT (SELECT count(*) ", ") + (SELECT count(*) ", ")"]);
+        let arms = Arms {
+            heads: ["SELECT count(*) ", "SELECT count(*) "],
+            tails: ["", ""],
+            wrap: true,
+            joiner: " + ",
+            split_severities: false,
+        };
+        let sql = self.union(user, filter, None, "SELECT ", arms, "");
         self.fetch_i64(&sql).await
     }
 
     pub async fn status(&self, user: &str) -> Result<Status> {
-        let t = self.totals(user).await?;
+        let t = self.totals(user, None).await?;
         Ok(Status {
             unread: t.unread + t.broadcasts - t.broadcasts_read,
             read: t.total - t.unread + t.broadcasts_read,
@@ -292,21 +316,33 @@ impl Store {
         })
     }
 
-    /// The user's personal totals (kept by triggers) and the broadcast counts.
-    async fn totals(&self, user: &str) -> Result<Totals> {
-        let row: (i64, i64, i64, i64, i64, i64) = with_pool!(&self.db, read, |pool| {
-            sqlx::query_as(
-                "SELECT \
-                   coalesce((SELECT total FROM user_stats WHERE user_ref = $1), 0), \
-                   coalesce((SELECT unread FROM user_stats WHERE user_ref = $1), 0), \
-                   coalesce((SELECT saved FROM user_stats WHERE user_ref = $1), 0), \
-                   (SELECT count(*) FROM broadcast), \
-                   (SELECT count(read) FROM broadcast_state WHERE user_ref = $1), \
-                   (SELECT count(saved) FROM broadcast_state WHERE user_ref = $1)",
+    /// The user's personal totals at or above a severity rank (kept by triggers, per severity)
+    /// and the broadcast counts.
+    async fn totals(&self, user: &str, rank: Option<i16>) -> Result<Totals> {
+        let kept = |column: &str| {
+            format!(
+                "(SELECT CAST(coalesce(sum({column}), 0) AS BIGINT) FROM user_stats WHERE user_ref = $1 AND severity <= $2)"
             )
-            .bind(user)
-            .fetch_one(pool)
-            .await
+        };
+        // A user's broadcast states name no severity: with a minimum one, each state's broadcast
+        // is looked up.
+        let states = match rank {
+            None => "FROM broadcast_state WHERE user_ref = $1",
+            Some(_) => {
+                "FROM broadcast_state s JOIN broadcast b ON b.id = s.broadcast_id \
+                        WHERE s.user_ref = $1 AND b.severity <= $2"
+            }
+        };
+        let statement = format!(
+            "SELECT {}, {}, {}, (SELECT count(*) FROM broadcast WHERE severity <= $2), \
+             (SELECT count(read) {states}), (SELECT count(saved) {states})",
+            kept("total"),
+            kept("unread"),
+            kept("saved"),
+        );
+        let rank = rank.unwrap_or(Severity::Low.rank());
+        let row: (i64, i64, i64, i64, i64, i64) = with_pool!(&self.db, read, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(statement.clone())).bind(user).bind(rank).fetch_one(pool).await
         })?;
         Ok(Totals {
             total: row.0,
@@ -326,10 +362,12 @@ impl Store {
 
     /// Distinct topics of the visible notifications matching `filter`, ascending.
     pub async fn topics(&self, user: &str, filter: &Filter) -> Result<Vec<String>> {
-        let plain = filter.is_view_only() && filter.saved.is_none() && filter.read != Some(true);
+        let plain = filter.is_view_and_severity() && filter.saved.is_none() && filter.read != Some(true);
         let mut topics: Vec<String> = if plain {
-            // Skip through the topic index: one seek per distinct topic, however many rows.
-            let unread = if filter.read == Some(false) { " AND read IS NULL" } else { "" };
+            // Skip through the topic index: one seek per distinct topic, however many rows (a
+            // minimum severity reads on through a topic's rows to the first at or above it).
+            let severity = filter.severity_rank().map(|rank| format!(" AND severity <= {rank}")).unwrap_or_default();
+            let unread = format!("{severity}{}", if filter.read == Some(false) { " AND read IS NULL" } else { "" });
             let personal = format!(
                 "WITH RECURSIVE t(topic) AS ( \
                    SELECT (SELECT min(topic) FROM notification WHERE user_ref = $1 AND topic >= ''{unread}) \
@@ -343,14 +381,18 @@ impl Store {
             // NOT EXISTS, not a join's `s.read IS NULL`: PostgreSQL estimates that at one row and
             // sorts every broadcast for each topic (24 ms against 0.7 at 8,200 broadcasts).
             let next = if filter.read == Some(false) {
-                "SELECT b.topic FROM broadcast b WHERE NOT EXISTS (SELECT 1 FROM broadcast_state s \
-                 WHERE s.user_ref = $1 AND s.broadcast_id = b.id AND s.read IS NOT NULL) \
-                 AND b.topic IS NOT NULL AND b.topic"
+                format!(
+                    "SELECT b.topic FROM broadcast b WHERE NOT EXISTS (SELECT 1 FROM broadcast_state s \
+                     WHERE s.user_ref = $1 AND s.broadcast_id = b.id AND s.read IS NOT NULL) \
+                     AND b.topic IS NOT NULL{severity} AND b.topic"
+                )
             } else {
                 // A join both engines drop (one state per user and broadcast), naming the user as
                 // the unread form does.
-                "SELECT b.topic FROM broadcast b LEFT JOIN broadcast_state s ON s.user_ref = $1 \
-                 AND s.broadcast_id = b.id WHERE b.topic IS NOT NULL AND b.topic"
+                format!(
+                    "SELECT b.topic FROM broadcast b LEFT JOIN broadcast_state s ON s.user_ref = $1 \
+                     AND s.broadcast_id = b.id WHERE b.topic IS NOT NULL{severity} AND b.topic"
+                )
             };
             let broadcasts = format!(
                 "WITH RECURSIVE t(topic) AS ( \
@@ -363,16 +405,14 @@ impl Store {
             topics.extend(self.fetch_strings(&broadcasts, user).await?);
             topics
         } else {
-            let sql = self.both_arms(
-                user,
-                filter,
-                None,
-                [
-                    "SELECT DISTINCT n.topic ",
-                    " AND n.topic IS NOT NULL UNION SELECT DISTINCT b.topic ",
-                    " AND b.topic IS NOT NULL",
-                ],
-            );
+            let arms = Arms {
+                heads: ["SELECT DISTINCT n.topic ", "SELECT DISTINCT b.topic "],
+                tails: [" AND n.topic IS NOT NULL", " AND b.topic IS NOT NULL"],
+                wrap: false,
+                joiner: " UNION ",
+                split_severities: false,
+            };
+            let sql = self.union(user, filter, None, "", arms, "");
             with_pool!(&self.db, read, |pool| {
                 bind_sql_args!(sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.text.clone())), &sql)
                     .fetch_all(pool)
@@ -476,7 +516,7 @@ impl Store {
         personal.push(&format!(
             "UPDATE notification SET read = {stamp} WHERE user_ref = {user_arg} AND seq IN (SELECT n.seq "
         ));
-        self.matching_rows(&mut personal, Arm::Personal, &user_arg, &filter, None);
+        self.matching_rows(&mut personal, Arm::Personal, &user_arg, &filter, None, None);
         personal.push(")");
 
         let mut broadcast = Sql::new(self.engine());
@@ -485,7 +525,7 @@ impl Store {
         broadcast.push(&format!(
             "INSERT INTO broadcast_state (user_ref, broadcast_id, read) SELECT {b_user}, b.id, {b_stamp} "
         ));
-        self.matching_rows(&mut broadcast, Arm::Broadcast, &b_user, &filter, None);
+        self.matching_rows(&mut broadcast, Arm::Broadcast, &b_user, &filter, None, None);
         broadcast.push(" ON CONFLICT (user_ref, broadcast_id) DO UPDATE SET read = excluded.read");
 
         self.execute_all(&[personal, broadcast], |count| signal(count).into_iter().collect()).await
@@ -669,22 +709,35 @@ impl Store {
 
     // ---- SQL assembly -----------------------------------------------------------------------
 
-    /// `{open}<personal rows>{between}<broadcast rows>{close}`, where each arm's rows are a
-    /// `FROM … WHERE …` of the visible notifications matching `filter`: the shape of every query
-    /// over both kinds (a merged list, a total, distinct topics).
-    fn both_arms(
+    /// `{open}<arms>{close}`, where each arm is `{head}FROM … WHERE …{tail}` over the visible
+    /// notifications of one kind matching `filter`: the shape of every query over both kinds
+    /// (a merged list, a total, distinct topics).
+    fn union(
         &self,
         user: &str,
         filter: &Filter,
         cursor: Option<(Cursor, Direction)>,
-        [open, between, close]: [&str; 3],
+        open: &str,
+        arms: Arms,
+        close: &str,
     ) -> Sql {
         let mut sql = Sql::new(self.engine());
         let user_arg = sql.arg(Arg::Text(user.to_owned()));
         sql.push(open);
-        self.matching_rows(&mut sql, Arm::Personal, &user_arg, filter, cursor);
-        sql.push(between);
-        self.matching_rows(&mut sql, Arm::Broadcast, &user_arg, filter, cursor);
+        let personal: Vec<Option<i16>> = match filter.severity_rank() {
+            Some(rank) if arms.split_severities => (1..=rank).map(Some).collect(),
+            _ => vec![None],
+        };
+        let parts = personal.into_iter().map(|exact| (Arm::Personal, exact)).chain([(Arm::Broadcast, None)]);
+        for (index, (arm, exact_severity)) in parts.enumerate() {
+            if index > 0 {
+                sql.push(arms.joiner);
+            }
+            let side = usize::from(arm == Arm::Broadcast);
+            sql.push(if arms.wrap { "(" } else { "" }).push(arms.heads[side]);
+            self.matching_rows(&mut sql, arm, &user_arg, filter, cursor, exact_severity);
+            sql.push(arms.tails[side]).push(if arms.wrap { ")" } else { "" });
+        }
         sql.push(close);
         sql
     }
@@ -697,6 +750,7 @@ impl Store {
         user_arg: &str,
         filter: &Filter,
         cursor: Option<(Cursor, Direction)>,
+        exact_severity: Option<i16>,
     ) {
         let engine = self.engine();
         let search = filter.search.as_deref();
@@ -751,9 +805,13 @@ impl Store {
         if let Some(after) = filter.created_after {
             sql.push_bound(&format!(" AND {content}.created >= {{}}"), Arg::Int(after.micros()));
         }
-        if let Some(rank) = filter.severity_rank() {
-            sql.push_bound(&format!(" AND {content}.severity <= {{}}"), Arg::Int(i64::from(rank)));
-        }
+        match (exact_severity, filter.severity_rank()) {
+            (Some(rank), _) => sql.push_bound(&format!(" AND {content}.severity = {{}}"), Arg::Int(i64::from(rank))),
+            (None, Some(rank)) => {
+                sql.push_bound(&format!(" AND {content}.severity <= {{}}"), Arg::Int(i64::from(rank)))
+            }
+            (None, None) => sql,
+        };
         match (search, engine) {
             (Some(text), Engine::Sqlite) => {
                 let like = sql.arg(Arg::Text(like_pattern(text)));
