@@ -148,6 +148,28 @@ struct PendingWrite {
 const BATCH_WRITES: usize = 128;
 const BATCH_ROWS: usize = 4000;
 
+/// How a list statement reads its page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PageRead {
+    /// No limit, nothing to save: every row in full, in one pass.
+    Rows,
+    /// The page's keys alone (index-only scans, even deep into the list), then its rows by id.
+    Keys,
+    /// A search finds every match before it can order them: the page's keys and the total come
+    /// from that one pass instead of searching twice.
+    KeysAndTotal,
+}
+
+impl PageRead {
+    fn of(query: &ListQuery) -> Self {
+        match (query.limit, &query.filter.search) {
+            (None, _) => PageRead::Rows,
+            (Some(_), None) => PageRead::Keys,
+            (Some(_), Some(_)) => PageRead::KeysAndTotal,
+        }
+    }
+}
+
 /// How a statement over both kinds of notification wraps each arm's rows (see [`Store::union`]).
 struct Arms<'a> {
     /// Before each arm's `FROM … WHERE …`: the personal arm's, the broadcast arm's.
@@ -200,34 +222,60 @@ impl Store {
         if query.limit == Some(0) {
             return Ok((Vec::new(), self.count(user, &query.filter).await?));
         }
+        let sql = self.page_statement(user, query);
+        let (rows, counted) = match PageRead::of(query) {
+            PageRead::KeysAndTotal => {
+                let keys: Vec<(Uuid, i64)> = with_pool!(&self.db, read, |pool| {
+                    bind_sql_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql).fetch_all(pool).await
+                })?;
+                let ids: Vec<Uuid> = keys.iter().map(|(id, _)| *id).collect();
+                (self.page_by_ids(user, &ids).await?, keys.first().map(|(_, total)| *total))
+            }
+            PageRead::Keys => {
+                let ids: Vec<Uuid> = with_pool!(&self.db, read, |pool| {
+                    bind_sql_args!(sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql.text.clone())), &sql)
+                        .fetch_all(pool)
+                        .await
+                })?;
+                (self.page_by_ids(user, &ids).await?, None)
+            }
+            PageRead::Rows => (self.fetch_stored(&sql).await?, None),
+        };
+        // An offset past the end returns no rows, and with them no total.
+        let total = match counted {
+            Some(total) => total,
+            None => self.count(user, &query.filter).await?,
+        };
+        Ok((rows, total))
+    }
+
+    /// The statement that reads a page, in the form [`PageRead::of`] the query says.
+    fn page_statement(&self, user: &str, query: &ListQuery) -> Sql {
+        let read = PageRead::of(query);
         let cursor = query.cursor.zip(query.created_direction());
-        // A page is found by its keys alone (index-only scans, even deep into the list), then
-        // read in full. Without a limit there is nothing to save: one pass.
-        let keys_only = query.limit.is_some();
-        // A search finds every match before it can order them, so the page and the total come
-        // from that one pass instead of searching twice.
-        let with_total = keys_only && query.filter.search.is_some();
         let order = order_by(&query.order);
         // PostgreSQL reads both arms in full before it merges them (SQLite merges the ordered
         // arms as it goes). Capping each arm at the rows the page could take from it keeps a
         // page as deep as its index range scan.
-        let arm_cap = match (self.engine(), with_total, query.limit) {
-            (Engine::Postgres, false, Some(limit)) => {
+        let arm_cap = match (self.engine(), read, query.limit) {
+            (Engine::Postgres, PageRead::Keys, Some(limit)) => {
                 let rows = limit.saturating_add(query.offset.unwrap_or(0)).min(i64::MAX as u64);
                 Some(format!(" ORDER BY {order} LIMIT {rows}"))
             }
             _ => None,
         };
         let [p, b] = [Arm::Personal, Arm::Broadcast].map(|arm| sort_columns(&query.order, arm));
-        let [personal, broadcast] = match keys_only {
-            true => [format!("SELECT n.id{p} "), format!("SELECT b.id{b} ")],
-            false => [format!("SELECT {PERSONAL_COLUMNS} "), format!("SELECT {BROADCAST_COLUMNS} ")],
+        let [personal, broadcast] = match read {
+            PageRead::Rows => [format!("SELECT {PERSONAL_COLUMNS} "), format!("SELECT {BROADCAST_COLUMNS} ")],
+            _ => [format!("SELECT n.id{p} "), format!("SELECT b.id{b} ")],
         };
         // The matches of a search are gathered once, then counted and ordered; a window count
         // over them would copy each match once more.
-        let (open, close) = match with_total {
-            true => ("WITH matching AS MATERIALIZED (", ") SELECT id, (SELECT count(*) FROM matching) FROM matching"),
-            false => ("", ""),
+        let (open, close) = match read {
+            PageRead::KeysAndTotal => {
+                ("WITH matching AS MATERIALIZED (", ") SELECT id, (SELECT count(*) FROM matching) FROM matching")
+            }
+            _ => ("", ""),
         };
         let cap = arm_cap.as_deref().unwrap_or_default();
         let arms = Arms {
@@ -237,7 +285,7 @@ impl Store {
             joiner: " UNION ALL ",
             // A page in `created` order at or above a severity merges one ordered range per
             // severity; a search reads all its matches anyway.
-            split_severities: keys_only && query.created_direction().is_some() && query.filter.search.is_none(),
+            split_severities: read == PageRead::Keys && query.created_direction().is_some(),
         };
         let mut sql = self.union(user, &query.filter, cursor, open, arms, close);
         sql.push(" ORDER BY ").push(&order);
@@ -256,28 +304,7 @@ impl Store {
             }
             (None, None, _) => {}
         }
-        let (rows, counted) = if with_total {
-            let keys: Vec<(Uuid, i64)> = with_pool!(&self.db, read, |pool| {
-                bind_sql_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql).fetch_all(pool).await
-            })?;
-            let ids: Vec<Uuid> = keys.iter().map(|(id, _)| *id).collect();
-            (self.page_by_ids(user, &ids).await?, keys.first().map(|(_, total)| *total))
-        } else if keys_only {
-            let ids: Vec<Uuid> = with_pool!(&self.db, read, |pool| {
-                bind_sql_args!(sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql.text.clone())), &sql)
-                    .fetch_all(pool)
-                    .await
-            })?;
-            (self.page_by_ids(user, &ids).await?, None)
-        } else {
-            (self.fetch_stored(&sql).await?, None)
-        };
-        // An offset past the end returns no rows, and with them no total.
-        let total = match counted {
-            Some(total) => total,
-            None => self.count(user, &query.filter).await?,
-        };
-        Ok((rows, total))
+        sql
     }
 
     /// How many visible notifications match `filter`.
@@ -1427,6 +1454,23 @@ mod tests {
         .unwrap();
         db.close().await;
         rows.into_iter().map(|(.., step)| step).collect::<Vec<_>>().join("\n")
+    }
+
+    #[tokio::test]
+    async fn a_page_at_a_minimum_severity_merges_one_index_range_per_severity() {
+        let (db, _dir) = crate::db::scratch_sqlite().await;
+        let store = Store::new(db.clone());
+        for (query, index) in [
+            ("limit=20&minimumSeverity=high", "notification_user_severity"),
+            ("limit=20&read=false&minimumSeverity=high", "notification_user_unread_severity"),
+        ] {
+            let query = crate::notifications::query::parse_list(Some(query)).unwrap();
+            let plan = sqlite_plan(&store.page_statement("user:default/heavy", &query)).await;
+            let ranges = plan.lines().filter(|step| step.contains(&format!("{index} (user_ref=? AND severity=?)")));
+            assert_eq!(ranges.count(), 2, "{plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "no sorting of what the ranges hold: {plan}");
+        }
+        db.close().await;
     }
 
     #[tokio::test]
