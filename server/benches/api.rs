@@ -187,6 +187,7 @@ async fn run(engine: &'static str, database_url: &str, scale: &Scale) -> anyhow:
         ("list, unread (`read=false`)", format!("{list}?limit=20&read=false")),
         ("list, offset 100,000", format!("{list}?limit=20&offset=100000")),
         ("list, cursor at 100,000", format!("{list}?limit=20&cursor={cursor}")),
+        ("list, saved (`saved=true`)", format!("{list}?limit=20&saved=true")),
         ("list, `minimumSeverity=critical`", format!("{list}?limit=20&minimumSeverity=critical")),
         ("list, unread at least high", format!("{list}?limit=20&read=false&minimumSeverity=high")),
         ("search, rare term", format!("{list}?limit=20&search={}", probes.rare_term)),

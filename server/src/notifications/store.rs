@@ -179,8 +179,9 @@ struct Arms<'a> {
     /// Each arm in parentheses.
     wrap: bool,
     joiner: &'a str,
-    /// With a minimum severity, one personal arm per severity at or above it (each a range of
-    /// `notification_user_severity` in `created` order) instead of one arm that filters.
+    /// With a minimum severity, an arm per kind and severity at or above it (each a range of
+    /// `notification_user_severity` or `broadcast_severity` in `created` order) instead of one
+    /// arm per kind that filters.
     split_severities: bool,
 }
 
@@ -751,11 +752,13 @@ impl Store {
         let mut sql = Sql::new(self.engine());
         let user_arg = sql.arg(Arg::Text(user.to_owned()));
         sql.push(open);
-        let personal: Vec<Option<i16>> = match filter.severity_rank() {
+        let severities: Vec<Option<i16>> = match filter.severity_rank() {
             Some(rank) if arms.split_severities => (1..=rank).map(Some).collect(),
             _ => vec![None],
         };
-        let parts = personal.into_iter().map(|exact| (Arm::Personal, exact)).chain([(Arm::Broadcast, None)]);
+        let parts = [Arm::Personal, Arm::Broadcast]
+            .into_iter()
+            .flat_map(|arm| severities.iter().map(move |exact| (arm, *exact)));
         for (index, (arm, exact_severity)) in parts.enumerate() {
             if index > 0 {
                 sql.push(arms.joiner);
@@ -801,7 +804,14 @@ impl Store {
                 ));
             }
             (Arm::Personal, None) => {
-                sql.push("FROM notification n WHERE n.user_ref = ").push(user_arg);
+                // SQLite's statistics average the saved rows over the users who have any, so a
+                // user who saves a lot makes their saved index look costlier than walking their
+                // whole history (200,000 rows, 2 % saved: 2.1 ms against 0.1).
+                let pinned = match (engine, filter.saved) {
+                    (Engine::Sqlite, Some(true)) => " INDEXED BY notification_user_saved",
+                    _ => "",
+                };
+                sql.push(&format!("FROM notification n{pinned} WHERE n.user_ref = ")).push(user_arg);
             }
             (Arm::Broadcast, Some(fts)) => {
                 // Broadcasts are user key 0 of the index (migration `search_broadcasts`).
@@ -811,6 +821,11 @@ impl Store {
                      LEFT JOIN broadcast_state s ON s.user_ref = {user_arg} AND s.broadcast_id = b.id \
                      WHERE notification_search MATCH {query} AND notification_search.rowid BETWEEN 0 AND {rowids}"
                 ));
+            }
+            (Arm::Broadcast, None) if filter.read == Some(true) || filter.saved == Some(true) => {
+                // Only broadcasts the user marked can match: their states, not every broadcast.
+                sql.push("FROM broadcast_state s JOIN broadcast b ON b.id = s.broadcast_id WHERE s.user_ref = ")
+                    .push(user_arg);
             }
             (Arm::Broadcast, None) => {
                 sql.push("FROM broadcast b LEFT JOIN broadcast_state s ON s.user_ref = ")
@@ -1457,7 +1472,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_page_at_a_minimum_severity_merges_one_index_range_per_severity() {
+    async fn a_page_at_a_minimum_severity_merges_one_index_range_per_kind_and_severity() {
         let (db, _dir) = crate::db::scratch_sqlite().await;
         let store = Store::new(db.clone());
         for (query, index) in [
@@ -1468,6 +1483,8 @@ mod tests {
             let plan = sqlite_plan(&store.page_statement("user:default/heavy", &query)).await;
             let ranges = plan.lines().filter(|step| step.contains(&format!("{index} (user_ref=? AND severity=?)")));
             assert_eq!(ranges.count(), 2, "{plan}");
+            let broadcasts = plan.lines().filter(|step| step.contains("broadcast_severity (severity=?)"));
+            assert_eq!(broadcasts.count(), 2, "{plan}");
             assert!(!plan.contains("TEMP B-TREE"), "no sorting of what the ranges hold: {plan}");
         }
         db.close().await;
