@@ -347,30 +347,10 @@ impl Store {
     /// The user's personal totals at or above a severity rank (kept by triggers, per severity)
     /// and the broadcast counts.
     async fn totals(&self, user: &str, rank: Option<i16>) -> Result<Totals> {
-        let kept = |column: &str| {
-            format!(
-                "(SELECT CAST(coalesce(sum({column}), 0) AS BIGINT) FROM user_stats WHERE user_ref = $1 AND severity <= $2)"
-            )
-        };
-        // A user's broadcast states name no severity: with a minimum one, each state's broadcast
-        // is looked up.
-        let states = match rank {
-            None => "FROM broadcast_state WHERE user_ref = $1",
-            Some(_) => {
-                "FROM broadcast_state s JOIN broadcast b ON b.id = s.broadcast_id \
-                        WHERE s.user_ref = $1 AND b.severity <= $2"
-            }
-        };
-        let statement = format!(
-            "SELECT {}, {}, {}, (SELECT count(*) FROM broadcast WHERE severity <= $2), \
-             (SELECT count(read) {states}), (SELECT count(saved) {states})",
-            kept("total"),
-            kept("unread"),
-            kept("saved"),
-        );
+        let statement = &TOTALS[usize::from(rank.is_some())];
         let rank = rank.unwrap_or(Severity::Low.rank());
         let row: (i64, i64, i64, i64, i64, i64) = with_pool!(&self.db, read, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(statement.clone())).bind(user).bind(rank).fetch_one(pool).await
+            sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str())).bind(user).bind(rank).fetch_one(pool).await
         })?;
         Ok(Totals {
             total: row.0,
@@ -1052,6 +1032,31 @@ fn one_by_one(row: &NewNotification) -> bool {
 /// (user, origin) → that user's Web switches for the origin: (topic, or `None` for the
 /// origin itself; enabled).
 type WebSwitches = HashMap<(String, String), Vec<(Option<String>, bool)>>;
+
+/// The statement of [`Store::totals`]: for every severity, and at or above one. A user's
+/// broadcast states name no severity: with a minimum, each state's broadcast is looked up.
+static TOTALS: LazyLock<[String; 2]> = LazyLock::new(|| {
+    let kept = |column: &str| {
+        format!(
+            "(SELECT CAST(coalesce(sum({column}), 0) AS BIGINT) FROM user_stats WHERE user_ref = $1 AND severity <= $2)"
+        )
+    };
+    let statement = |states: &str| {
+        format!(
+            "SELECT {}, {}, {}, (SELECT count(*) FROM broadcast WHERE severity <= $2), \
+             (SELECT count(read) {states}), (SELECT count(saved) {states})",
+            kept("total"),
+            kept("unread"),
+            kept("saved"),
+        )
+    };
+    [
+        statement("FROM broadcast_state WHERE user_ref = $1"),
+        statement(
+            "FROM broadcast_state s JOIN broadcast b ON b.id = s.broadcast_id WHERE s.user_ref = $1 AND b.severity <= $2",
+        ),
+    ]
+});
 
 /// A scoped re-send replaces the content of the row it names and makes it unread again: the
 /// personal upsert, then the broadcast one (whose readers' state is reset apart).
