@@ -71,3 +71,7 @@ END $$;
 -- The same for broadcasts (with 8,200 broadcasts, a page of the few critical ones read all of
 -- them through broadcast_created), and their counts at or above a severity.
 CREATE INDEX broadcast_severity ON broadcast (severity, created, id);
+
+-- A list of topics at or above a severity seeks into each broadcast topic for one.
+DROP INDEX broadcast_topic;
+CREATE INDEX broadcast_topic ON broadcast (topic, severity) WHERE topic IS NOT NULL;

@@ -474,6 +474,7 @@ async fn topics_are_distinct_and_follow_the_filters(engine: Engine) {
     assert_eq!(topics("?minimumSeverity=critical").await, json!(["builds"]));
     assert_eq!(topics("?minimumSeverity=normal").await, json!(["builds", "news", "ops"]));
     assert_eq!(topics("?minimumSeverity=high&read=false").await, json!(["builds"]));
+    assert_eq!(topics("?minimumSeverity=normal&read=false").await, json!(["builds", "ops"]));
     // Bob has read nothing, and sees every broadcast topic as unread.
     let bob = app.sign_in("user:default/bob").await;
     let bobs = app.get_json(&bob, "/api/notifications/topics?read=false").await["topics"].clone();
