@@ -203,6 +203,8 @@ async fn search_follows_rewritten_and_swept_notifications(engine: Engine) {
     store.delete_older_than(herald::timestamp::Timestamp::now().plus(std::time::Duration::from_secs(1))).await.unwrap();
     assert_eq!(count("beta").await, 0, "swept rows are not found");
     assert_eq!(count("epsilon").await, 0, "swept broadcasts neither");
+    let status = app.get_json(&alice, "/api/notifications/status").await;
+    assert_eq!(status, json!({ "unread": 0, "read": 0, "saved": 0 }), "nor counted");
     if engine == Engine::Sqlite {
         assert_eq!(app.rows("notification_search").await, 0, "nor kept in the index");
     }
@@ -319,7 +321,11 @@ async fn minimum_severity_pages_and_counts_follow_reads_saves_and_rewrites(engin
     )
     .await;
     app.post_json(&alice, UPDATE, json!({ "ids": [&ids[2], &ids[9], &broadcast_ids[1]], "saved": true })).await;
-    // A rewrite by scope moves a notification from low to critical, unread again.
+    // A rewrite by scope moves a broadcast from low to critical, for everybody.
+    let outage = |severity: &str| json!({ "title": "outage", "severity": severity, "scope": "outage" });
+    let broadcast = app.broadcast(outage("low")).await;
+    assert_eq!(app.broadcast(outage("critical")).await, broadcast);
+    // And a notification, unread again.
     let scoped = |severity: &str| {
         json!({ "recipients": { "type": "entity", "entityRef": "user:default/alice" },
                 "payload": { "title": "scoped", "severity": severity, "scope": "disk" } })

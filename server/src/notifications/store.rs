@@ -1040,21 +1040,21 @@ fn topic_walk(source: &str, keep: &str) -> String {
     )
 }
 
-/// The statement of [`Store::totals`]: for every severity, and at or above one. A user's
-/// broadcast states name no severity: with a minimum, each state's broadcast is looked up.
+/// The statement of [`Store::totals`]: for every severity, and at or above one. The counts are
+/// kept per severity by triggers (the user's in `user_stats`, the broadcasts in
+/// `broadcast_stats`). A user's broadcast states name no severity: with a minimum, each state's
+/// broadcast is looked up.
 static TOTALS: LazyLock<[String; 2]> = LazyLock::new(|| {
-    let kept = |column: &str| {
-        format!(
-            "(SELECT CAST(coalesce(sum({column}), 0) AS BIGINT) FROM user_stats WHERE user_ref = $1 AND severity <= $2)"
-        )
+    let kept = |column: &str, table: &str, user: &str| {
+        format!("(SELECT CAST(coalesce(sum({column}), 0) AS BIGINT) FROM {table} WHERE {user}severity <= $2)")
     };
     let statement = |states: &str| {
         format!(
-            "SELECT {}, {}, {}, (SELECT count(*) FROM broadcast WHERE severity <= $2), \
-             (SELECT count(read) {states}), (SELECT count(saved) {states})",
-            kept("total"),
-            kept("unread"),
-            kept("saved"),
+            "SELECT {}, {}, {}, {}, (SELECT count(read) {states}), (SELECT count(saved) {states})",
+            kept("total", "user_stats", "user_ref = $1 AND "),
+            kept("unread", "user_stats", "user_ref = $1 AND "),
+            kept("saved", "user_stats", "user_ref = $1 AND "),
+            kept("total", "broadcast_stats", ""),
         )
     };
     [
