@@ -344,8 +344,8 @@ impl Store {
         })
     }
 
-    /// The user's personal totals at or above a severity rank (kept by triggers, per severity)
-    /// and the broadcast counts.
+    /// The user's personal totals and the broadcast totals at or above a severity rank (both
+    /// kept by triggers, per severity), and the user's broadcast states.
     async fn totals(&self, user: &str, rank: Option<i16>) -> Result<Totals> {
         let statement = &TOTALS[usize::from(rank.is_some())];
         let rank = rank.unwrap_or(Severity::Low.rank());
@@ -1045,16 +1045,18 @@ fn topic_walk(source: &str, keep: &str) -> String {
 /// `broadcast_stats`). A user's broadcast states name no severity: with a minimum, each state's
 /// broadcast is looked up.
 static TOTALS: LazyLock<[String; 2]> = LazyLock::new(|| {
-    let kept = |column: &str, table: &str, user: &str| {
-        format!("(SELECT CAST(coalesce(sum({column}), 0) AS BIGINT) FROM {table} WHERE {user}severity <= $2)")
+    // `rows` is a table and the start of its WHERE clause, which the severity condition ends.
+    let kept = |column: &str, rows: &str| {
+        format!("(SELECT CAST(coalesce(sum({column}), 0) AS BIGINT) FROM {rows} severity <= $2)")
     };
+    let user = "user_stats WHERE user_ref = $1 AND";
     let statement = |states: &str| {
         format!(
             "SELECT {}, {}, {}, {}, (SELECT count(read) {states}), (SELECT count(saved) {states})",
-            kept("total", "user_stats", "user_ref = $1 AND "),
-            kept("unread", "user_stats", "user_ref = $1 AND "),
-            kept("saved", "user_stats", "user_ref = $1 AND "),
-            kept("total", "broadcast_stats", ""),
+            kept("total", user),
+            kept("unread", user),
+            kept("saved", user),
+            kept("total", "broadcast_stats WHERE"),
         )
     };
     [
