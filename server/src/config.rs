@@ -73,11 +73,15 @@ pub struct DatabaseConfig {
     pub url: String,
     /// Upper bound of pooled connections per instance.
     pub max_connections: u32,
+    /// SQLite only: how much of the database file readers map into memory, in MiB. Mapped
+    /// pages are shared by every reader through the OS page cache; unmapped ones are copied
+    /// into each connection's own cache. 0 turns mapping off (for a network filesystem).
+    pub sqlite_mmap_mib: u64,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: "sqlite://data/herald.db".into(), max_connections: 8 }
+        Self { url: "sqlite://data/herald.db".into(), max_connections: 8, sqlite_mmap_mib: 2048 }
     }
 }
 

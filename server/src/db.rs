@@ -110,10 +110,15 @@ impl Db {
                 .with_context(|| format!("cannot open SQLite database {url}"))?;
             let checkpoints = options.connect().await.with_context(|| format!("cannot open SQLite database {url}"))?;
             tokio::spawn(checkpoint_while_open(checkpoints, write.clone()));
+            // Each reader copies the pages it reads into a cache of its own, and the pool hands
+            // requests to its readers in turn: a search that reads 1,000 scattered rows found
+            // them cold in most of them (2.4-2.8 ms of CPU against 1.6-2.0 with the file mapped,
+            // side by side at 1,000,000 rows). Mapped, every reader reads the same pages.
+            let mmap_bytes = config.sqlite_mmap_mib.saturating_mul(1 << 20);
             let read = SqlitePoolOptions::new()
                 .max_connections(config.max_connections)
                 .test_before_acquire(false)
-                .connect_with(options.read_only(true))
+                .connect_with(options.read_only(true).pragma("mmap_size", mmap_bytes.to_string()))
                 .await
                 .with_context(|| format!("cannot open SQLite database {url}"))?;
             Ok(Db::Sqlite { read, write })
@@ -277,7 +282,7 @@ async fn checkpoint_while_open(mut connection: sqlx::SqliteConnection, write: Sq
 pub async fn scratch_sqlite() -> (Db, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("scratch.db").display());
-    let db = Db::connect(&DatabaseConfig { url, max_connections: 1 }).await.unwrap();
+    let db = Db::connect(&DatabaseConfig { url, max_connections: 1, ..Default::default() }).await.unwrap();
     db.migrate().await.unwrap();
     (db, dir)
 }
@@ -307,7 +312,7 @@ const WAL_LIMIT_FRAMES: i64 = 65_536;
 
 #[cfg(test)]
 mod tests {
-    use super::{Db, Engine, STATISTICS_FROM_ROWS, scratch_sqlite};
+    use super::{DatabaseConfig, Db, Engine, STATISTICS_FROM_ROWS, scratch_sqlite};
 
     #[test]
     fn multi_row_placeholders_are_numbered_on_postgres_and_anonymous_on_sqlite() {
@@ -350,5 +355,21 @@ mod tests {
         assert_eq!(analysed_after(100).await, Vec::<String>::new());
         let analysed = analysed_after(STATISTICS_FROM_ROWS).await;
         assert!(analysed.iter().any(|index| index == "notification_user_created"), "{analysed:?}");
+    }
+
+    async fn reader_mmap_bytes(sqlite_mmap_mib: u64) -> i64 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("mapped.db").display());
+        let db = Db::connect(&DatabaseConfig { url, max_connections: 1, sqlite_mmap_mib }).await.unwrap();
+        let Db::Sqlite { read, .. } = &db else { unreachable!() };
+        let bytes = sqlx::query_scalar("PRAGMA mmap_size").fetch_one(read).await.unwrap();
+        db.close().await;
+        bytes
+    }
+
+    #[tokio::test]
+    async fn sqlite_readers_map_as_much_of_the_file_as_configured_and_none_when_told_not_to() {
+        assert_eq!(reader_mmap_bytes(64).await, 64 << 20);
+        assert_eq!(reader_mmap_bytes(0).await, 0);
     }
 }
