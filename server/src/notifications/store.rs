@@ -295,7 +295,7 @@ impl Store {
                 // Written into the text, not bound: SQLite plans with a bound LIMIT's value, so
                 // it re-prepares the whole statement at every execution (a quarter of a page's
                 // key read). Page sizes are few; offsets are many and stay bound.
-                sql.push(&format!(" LIMIT {}", limit.min(i64::MAX as u64)));
+                sql.push(&format!(" LIMIT {limit}"));
                 if let Some(offset) = offset {
                     sql.push_bound(" OFFSET {}", Arg::Int(offset as i64));
                 }

@@ -265,14 +265,16 @@ pub async fn replay(
     refs: &[Arc<str>],
     limit: i64,
 ) -> Result<Vec<(i64, Utf8Bytes)>> {
-    let placeholders: Vec<String> = (0..refs.len()).map(|i| format!("${}", i + 4)).collect();
+    let placeholders: Vec<String> = (0..refs.len()).map(|i| format!("${}", i + 3)).collect();
+    // The LIMIT is written into the text, like a page's (see `Store::page_statement`): SQLite
+    // re-prepares a statement at every execution when it binds one.
     let statement = format!(
         "SELECT s.seq, s.message FROM signal s WHERE s.channel = $1 AND s.seq > $2 AND (s.broadcast OR EXISTS \
-         (SELECT 1 FROM signal_recipient r WHERE r.seq = s.seq AND r.ref IN ({}))) ORDER BY s.seq LIMIT $3",
+         (SELECT 1 FROM signal_recipient r WHERE r.seq = s.seq AND r.ref IN ({}))) ORDER BY s.seq LIMIT {limit}",
         if placeholders.is_empty() { "NULL".to_owned() } else { placeholders.join(", ") }
     );
     let rows: Vec<(i64, String)> = with_pool!(db, read, |pool| {
-        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(statement.clone())).bind(channel).bind(since).bind(limit);
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(statement.clone())).bind(channel).bind(since);
         for r in refs {
             query = query.bind(r.as_ref());
         }
