@@ -28,6 +28,7 @@ on_both_engines!(
     only_services_may_send_and_checks_come_in_order,
     a_scoped_resend_updates_in_place_and_is_unread_again,
     concurrent_scoped_sends_never_duplicate,
+    broadcasts_and_personal_sends_at_once_all_land_and_are_found,
     a_scoped_broadcast_resend_keeps_its_id_and_is_unread_for_everyone,
     overlong_fields_are_bad_requests_not_server_errors,
     the_deprecated_root_alias_sends_too,
@@ -313,6 +314,42 @@ async fn concurrent_scoped_sends_never_duplicate(engine: Engine) {
         assert_eq!(status, StatusCode::OK);
     }
     assert_eq!(app.rows("notification").await, 2, "one row per user, whatever the race");
+}
+
+async fn broadcasts_and_personal_sends_at_once_all_land_and_are_found(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    // Sends arriving together are stored together: broadcasts and personal rows in one write.
+    let sends = (0..24).map(|i| {
+        let recipients = match i % 2 {
+            0 => json!({ "type": "broadcast" }),
+            _ => json!({ "type": "entity", "entityRef": "user:default/alice" }),
+        };
+        let request = app
+            .post_as(SERVICE_TOKEN, CREATE)
+            .json(&json!({ "recipients": recipients, "payload": { "title": format!("rollout {i:02} done") } }));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    });
+    let mut sent: Vec<String> = futures::future::join_all(sends)
+        .await
+        .iter()
+        .map(|created| created[0]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!((app.rows("broadcast").await, app.rows("notification").await), (12, 12));
+    let alice = app.sign_in("user:default/alice").await;
+    let found = app.get_json(&alice, "/api/notifications/notifications?search=rollout&limit=50").await;
+    let mut listed: Vec<String> =
+        found["notifications"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+    sent.sort();
+    listed.sort();
+    assert_eq!(listed, sent, "every send is found by its text, under the id it returned");
+    let one = app.get_json(&alice, "/api/notifications/notifications?search=rollout%2004").await;
+    assert_eq!(one["totalCount"], 1);
+    assert_eq!(one["notifications"][0]["user"], Value::Null, "04 went to everybody");
+    let status = app.get_json(&alice, "/api/notifications/status").await;
+    assert_eq!(status["unread"], 24);
+    let bob = app.sign_in("user:default/bob").await;
+    let status = app.get_json(&bob, "/api/notifications/status").await;
+    assert_eq!(status["unread"], 12, "bob has the broadcasts only");
 }
 
 async fn a_scoped_broadcast_resend_keeps_its_id_and_is_unread_for_everyone(engine: Engine) {

@@ -1021,10 +1021,12 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<PendingWrite>) {
     }
 }
 
-/// Rows stored by a statement of their own, which returns them as stored: scoped sends (which
-/// may replace a row) and broadcasts (a table of their own). The rest go in as one insert.
+/// Rows stored by a statement of their own, which returns them as stored: scoped sends, which
+/// may replace a row. The rest, personal or broadcast, are new rows exactly as sent and go in
+/// by multi-row inserts (a broadcast by a statement of its own inside a transaction held
+/// 2,800 broadcasts a second to a round trip to the database per send).
 fn one_by_one(row: &NewNotification) -> bool {
-    row.scope.is_some() || row.user_ref.is_none()
+    row.scope.is_some()
 }
 
 /// (user, origin) → that user's Web switches for the origin: (topic, or `None` for the
@@ -1092,8 +1094,8 @@ static UPSERTS: LazyLock<(String, String)> = LazyLock::new(|| {
 });
 
 /// One transaction for a group of writes: the recipients' Web settings where they apply, then
-/// multi-row inserts for the unscoped personal rows, a statement each for scoped rows and
-/// broadcasts, then the signals, in the order of the writes.
+/// a statement each for scoped rows, multi-row inserts for the rest (personal and broadcast),
+/// then the signals, in the order of the writes.
 async fn write_batch(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>, Vec<Delivered>)>, sqlx::Error> {
     let (upsert, broadcast_upsert) = &*UPSERTS;
     let mut checked: Vec<&str> = batch
@@ -1118,7 +1120,7 @@ async fn write_batch(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>
     // transaction's BEGIN and COMMIT were two more round trips. The settings read gains nothing
     // from one: under READ COMMITTED a settings change can land between read and write either
     // way, and SQLite's only writer connection, held throughout, orders settings changes
-    // against sends by itself. Scoped upserts and broadcasts must return before the signals are
+    // against sends by itself. Scoped upserts must return before the signals are
     // made: those keep the transaction.
     let one_command = batch.iter().all(|pending| pending.rows.iter().all(|row| !one_by_one(row)));
     retry_transient!(async {
@@ -1263,6 +1265,14 @@ impl<DB: sqlx::Database> Held<DB> {
 
 const INSERT_COLUMNS: &str = "INSERT INTO notification \
     (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) ";
+const INSERT_BROADCAST_COLUMNS: &str =
+    "INSERT INTO broadcast (id, origin, scope, title, description, link, severity, topic, icon, metadata, created) ";
+/// PostgreSQL's array type for each column of [`INSERT_COLUMNS`]; a broadcast has all but the
+/// second, `user_ref`.
+const PG_ARRAY_TYPES: [&str; 12] = [
+    "uuid[]", "text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "int2[]", "text[]", "text[]", "jsonb[]",
+    "int8[]",
+];
 /// Twelve parameters a row: 400 rows stay well inside SQLite's parameter limit.
 const ROWS_PER_INSERT: usize = 400;
 
@@ -1273,16 +1283,20 @@ const ROWS_PER_INSERT: usize = 400;
 /// whenever a rowid is lower than the one before, so rows in arrival order from many users made
 /// a segment per row (seeding 1,000,000 rows of 2,000 users: 3.5 minutes sorted, on course for 20
 /// unsorted).
-fn sqlite_inserts(rows: &[&NewNotification]) -> String {
-    rows.chunks(ROWS_PER_INSERT)
-        .map(|chunk| {
-            format!(
-                "{INSERT_COLUMNS}SELECT v.* FROM (VALUES {}) v LEFT JOIN user_key k ON k.user_ref = v.column2 \
-                 ORDER BY k.key NULLS LAST, v.column2;",
-                Engine::Sqlite.values_rows(chunk.len(), 12)
-            )
-        })
-        .collect()
+///
+/// Broadcasts go in first: they are user key 0 of that index, below every personal row.
+fn sqlite_inserts(personal: &[&NewNotification], broadcasts: &[&NewNotification]) -> String {
+    let broadcasts = broadcasts
+        .chunks(ROWS_PER_INSERT)
+        .map(|chunk| format!("{INSERT_BROADCAST_COLUMNS}VALUES {};", Engine::Sqlite.values_rows(chunk.len(), 11)));
+    let personal = personal.chunks(ROWS_PER_INSERT).map(|chunk| {
+        format!(
+            "{INSERT_COLUMNS}SELECT v.* FROM (VALUES {}) v LEFT JOIN user_key k ON k.user_ref = v.column2 \
+             ORDER BY k.key NULLS LAST, v.column2;",
+            Engine::Sqlite.values_rows(chunk.len(), 12)
+        )
+    });
+    broadcasts.chain(personal).collect()
 }
 
 /// Where the atomicity of a group's insert and log comes from.
@@ -1313,7 +1327,8 @@ impl InsertAndLog for sqlx::SqliteConnection {
         atomic: Atomic,
     ) -> Result<Vec<Delivered>, sqlx::Error> {
         let append = SqliteAppend::new(outgoing);
-        let mut statement = sqlite_inserts(rows);
+        let (personal, broadcasts) = by_kind(rows);
+        let mut statement = sqlite_inserts(&personal, &broadcasts);
         statement.push_str(&append.statements());
         if statement.is_empty() {
             return Ok(Vec::new());
@@ -1322,7 +1337,10 @@ impl InsertAndLog for sqlx::SqliteConnection {
             statement = format!("BEGIN IMMEDIATE;{statement}COMMIT;");
         }
         let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
-        for row in rows {
+        for row in broadcasts {
+            query = bind_content!(query.bind(row.id), row);
+        }
+        for row in personal {
             query = bind_new_row!(query, row);
         }
         let returned = match append.bind(query).fetch_all(&mut *self).await {
@@ -1347,34 +1365,61 @@ impl InsertAndLog for sqlx::PgConnection {
         outgoing: &[Outgoing],
         _: Atomic,
     ) -> Result<Vec<Delivered>, sqlx::Error> {
-        const STORE: &str = "stored AS (INSERT INTO notification \
-            (id, user_ref, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
-            SELECT * FROM unnest($10::uuid[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], \
-                                 $16::text[], $17::int2[], $18::text[], $19::text[], $20::jsonb[], $21::int8[])),";
         if rows.is_empty() {
             return self.append_signals(outgoing).await;
         }
+        let (personal, broadcasts) = by_kind(rows);
+        // The signals take $1-$9; each kind of row present adds a CTE whose arrays come after.
+        let mut leading = String::new();
+        let mut next = 10;
+        for (rows, name, insert, user_column) in [
+            (&personal, "stored", INSERT_COLUMNS, true),
+            (&broadcasts, "stored_broadcasts", INSERT_BROADCAST_COLUMNS, false),
+        ] {
+            if rows.is_empty() {
+                continue;
+            }
+            let arrays: Vec<String> = PG_ARRAY_TYPES
+                .iter()
+                .enumerate()
+                .filter(|(column, _)| user_column || *column != 1)
+                .zip(next..)
+                .map(|((_, array), n)| format!("${n}::{array}"))
+                .collect();
+            next += arrays.len();
+            leading.push_str(&format!("{name} AS ({insert}SELECT * FROM unnest({})),", arrays.join(", ")));
+        }
         let append = PgAppend::new(outgoing);
-        let statement = PgAppend::statement(STORE);
-        let column = |f: fn(&NewNotification) -> Option<&str>| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
-        let returned = append
-            .bind(sqlx::query_as(sqlx::AssertSqlSafe(statement)))
-            .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
-            .bind(column(|r| r.user_ref.as_deref()))
-            .bind(column(|r| Some(r.origin.as_str())))
-            .bind(column(|r| r.scope.as_deref()))
-            .bind(column(|r| Some(r.title.as_str())))
-            .bind(column(|r| r.description.as_deref()))
-            .bind(column(|r| r.link.as_deref()))
-            .bind(rows.iter().map(|r| r.severity.rank()).collect::<Vec<_>>())
-            .bind(column(|r| r.topic.as_deref()))
-            .bind(column(|r| r.icon.as_deref()))
-            .bind(rows.iter().map(|r| r.metadata.clone().map(sqlx::types::Json)).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| r.created.micros()).collect::<Vec<_>>())
-            .fetch_all(self)
-            .await?;
+        let mut query = append.bind(sqlx::query_as(sqlx::AssertSqlSafe(PgAppend::statement(&leading))));
+        for (rows, user_column) in [(&personal, true), (&broadcasts, false)] {
+            if rows.is_empty() {
+                continue;
+            }
+            let column = |f: fn(&NewNotification) -> Option<&str>| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+            query = query.bind(rows.iter().map(|r| r.id).collect::<Vec<_>>());
+            if user_column {
+                query = query.bind(column(|r| r.user_ref.as_deref()));
+            }
+            query = query
+                .bind(column(|r| Some(r.origin.as_str())))
+                .bind(column(|r| r.scope.as_deref()))
+                .bind(column(|r| Some(r.title.as_str())))
+                .bind(column(|r| r.description.as_deref()))
+                .bind(column(|r| r.link.as_deref()))
+                .bind(rows.iter().map(|r| r.severity.rank()).collect::<Vec<_>>())
+                .bind(column(|r| r.topic.as_deref()))
+                .bind(column(|r| r.icon.as_deref()))
+                .bind(rows.iter().map(|r| r.metadata.clone().map(sqlx::types::Json)).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| r.created.micros()).collect::<Vec<_>>());
+        }
+        let returned = query.fetch_all(self).await?;
         Ok(append.delivered(&returned))
     }
+}
+
+/// (personal rows, broadcasts).
+fn by_kind<'a>(rows: &[&'a NewNotification]) -> (Vec<&'a NewNotification>, Vec<&'a NewNotification>) {
+    rows.iter().partition(|row| row.user_ref.is_some())
 }
 
 struct Totals {
