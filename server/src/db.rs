@@ -357,6 +357,17 @@ mod tests {
         assert!(analysed.iter().any(|index| index == "notification_user_created"), "{analysed:?}");
     }
 
+    #[tokio::test]
+    async fn sqlite_plans_never_depend_on_bound_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("plans.db").display());
+        let db = Db::connect(&DatabaseConfig { url, ..DatabaseConfig::default() }).await.unwrap();
+        let Db::Sqlite { read, .. } = &db else { unreachable!() };
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options").fetch_all(read).await.unwrap();
+        db.close().await;
+        assert!(options.iter().any(|option| option == "ENABLE_QPSG"), "built without QPSG: {options:?}");
+    }
+
     async fn reader_mmap_bytes(sqlite_mmap_mib: u64) -> i64 {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("mapped.db").display());
