@@ -57,7 +57,7 @@ impl TrigramCounts {
         self.observe(description.unwrap_or_default());
     }
 
-    fn count(&self, trigram: &[char]) -> u32 {
+    pub(super) fn count(&self, trigram: &[char]) -> u32 {
         self.slots[slot(trigram)].load(Ordering::Relaxed)
     }
 
