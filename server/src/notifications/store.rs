@@ -1037,8 +1037,8 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<PendingWrite>) {
 
 /// Rows stored by a statement of their own, which returns them as stored: scoped sends, which
 /// may replace a row. The rest, personal or broadcast, are new rows exactly as sent and go in
-/// by multi-row inserts (a broadcast by a statement of its own inside a transaction held
-/// 2,800 broadcasts a second to a round trip to the database per send).
+/// by multi-row inserts (a statement per broadcast, in a transaction, cost a round trip to the
+/// database per send: 2,800 broadcasts a second, against 7,700 in the group's insert).
 fn one_by_one(row: &NewNotification) -> bool {
     row.scope.is_some()
 }
