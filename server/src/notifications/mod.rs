@@ -12,6 +12,7 @@ pub mod store;
 use std::{collections::HashSet, sync::Arc};
 
 pub use app::model::ListResponse;
+use serde::Serialize;
 use serde_json::{Value, json};
 use url::Url;
 use uuid::Uuid;
@@ -132,12 +133,11 @@ impl Notifications {
             .into_iter()
             .filter_map(|(flag, on, off)| flag.map(|value| if value { on } else { off }))
             .filter(|_| !ids.is_empty())
-            .map(|action| Outgoing {
-                channel: SIGNAL_CHANNEL.into(),
-                recipients: Recipients::user(user),
-                message: json!({ "action": action, "notification_ids": ids }),
+            .map(|action| {
+                let message = json!({ "action": action, "notification_ids": ids });
+                Outgoing::new(SIGNAL_CHANNEL, Recipients::user(user), &message)
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let (rows, delivered) =
             self.store.update(user.as_str(), &request.ids, request.read, request.saved, signals).await?;
         self.signals.committed(delivered);
@@ -147,12 +147,12 @@ impl Notifications {
     /// Marks every unread notification matching `filter` read; returns how many changed. The
     /// user's pages hear `notification_read_all` with the count.
     pub async fn mark_all_read(&self, user: &EntityRef, filter: &Filter) -> Result<u64> {
-        let announce = |count: u64| {
-            (count > 0).then(|| Outgoing {
-                channel: SIGNAL_CHANNEL.into(),
-                recipients: Recipients::user(user),
-                message: json!({ "action": "notification_read_all", "count": count }),
-            })
+        let announce = |count: u64| match count {
+            0 => None,
+            _ => {
+                let message = json!({ "action": "notification_read_all", "count": count });
+                Outgoing::new(SIGNAL_CHANNEL, Recipients::user(user), &message).ok()
+            }
         };
         let (count, delivered) = self.store.mark_all_read(user.as_str(), filter, announce).await?;
         self.signals.committed(delivered);
@@ -247,11 +247,21 @@ fn new_notification_signal(stored: &Stored) -> Option<Outgoing> {
         Some(user) => Recipients::Refs(vec![user.clone()]),
         None => Recipients::Broadcast,
     };
-    Some(Outgoing {
-        channel: SIGNAL_CHANNEL.into(),
-        recipients,
-        message: json!({ "action": "new_notification", "notification_id": stored.id.to_string(), "notification": stored.to_wire() }),
-    })
+    let notification = stored.to_wire();
+    let message = NewNotificationMessage {
+        action: "new_notification",
+        notification_id: &notification.id,
+        notification: &notification,
+    };
+    Outgoing::new(SIGNAL_CHANNEL, recipients, &message).ok()
+}
+
+/// The signal of a new or updated notification, upstream's shape.
+#[derive(Serialize)]
+struct NewNotificationMessage<'a> {
+    action: &'static str,
+    notification_id: &'a str,
+    notification: &'a Notification,
 }
 
 #[cfg(test)]

@@ -1230,14 +1230,15 @@ async fn write_batch(db: &Db, batch: &[PendingWrite]) -> Result<Vec<(Vec<Stored>
                     .zip(&stored)
                     .map(|(pending, rows)| rows.iter().filter_map(|row| (pending.announce)(row)).collect())
                     .collect();
-                let all_signals: Vec<Outgoing> = signals.iter().flatten().cloned().collect();
+                let counts: Vec<usize> = signals.iter().map(Vec::len).collect();
+                let all_signals: Vec<Outgoing> = signals.into_iter().flatten().collect();
                 let mut delivered = conn.insert_and_log(&plain, &all_signals, atomic).await?.into_iter();
                 held.finish().await?;
                 Ok::<_, sqlx::Error>(
                     stored
                         .into_iter()
-                        .zip(&signals)
-                        .map(|(rows, signals)| (rows, delivered.by_ref().take(signals.len()).collect()))
+                        .zip(counts)
+                        .map(|(rows, count)| (rows, delivered.by_ref().take(count).collect()))
                         .collect(),
                 )
             }

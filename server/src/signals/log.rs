@@ -98,7 +98,7 @@ impl<'a> SqliteAppend<'a> {
                 query = query
                     .bind(signal.channel.as_str())
                     .bind(matches!(signal.recipients, Recipients::Broadcast))
-                    .bind(text.as_str());
+                    .bind(*text);
             }
         }
         for chunk in self.batch.pairs.chunks(Self::RECIPIENTS) {
@@ -192,7 +192,7 @@ impl<'a> PgAppend<'a> {
 /// each signal's recipients, once each, as (ref, index of the signal).
 struct Batch<'a> {
     outgoing: &'a [Outgoing],
-    texts: Vec<String>,
+    texts: Vec<&'a str>,
     pairs: Vec<(&'a str, usize)>,
 }
 
@@ -205,7 +205,7 @@ impl<'a> Batch<'a> {
                 pairs.extend(refs.iter().filter(|r| seen.insert(r.as_str())).map(|r| (r.as_str(), index)));
             }
         }
-        Self { outgoing, texts: outgoing.iter().map(|o| o.message.to_string()).collect(), pairs }
+        Self { outgoing, texts: outgoing.iter().map(|o| o.message.get()).collect(), pairs }
     }
 
     /// The signals with their positions, the first at `first`.
@@ -367,25 +367,20 @@ mod tests {
 
     #[test]
     fn a_notify_payload_is_the_signal_behind_its_position() {
-        let signal = Outgoing {
-            channel: "c".into(),
-            recipients: Recipients::Refs(vec!["user:default/alice".into()]),
-            message: json!({ "a": 1 }),
-        };
+        let alice = Recipients::Refs(vec!["user:default/alice".into()]);
+        let signal = Outgoing::new("c", alice, &json!({ "a": 1 })).unwrap();
         let wire = notified(42, &signal);
         assert_eq!((wire.seq, wire.channel.as_str(), wire.broadcast), (42, "c", false));
-        assert_eq!((wire.refs, wire.message), (vec!["user:default/alice".to_owned()], Some(json!({ "a": 1 }))));
+        assert_eq!(wire.refs, ["user:default/alice"]);
+        assert_eq!(wire.message.map(|m| m.get().to_owned()).as_deref(), Some(r#"{"a":1}"#));
     }
 
     #[test]
     fn a_signal_too_large_to_notify_is_announced_by_position_only() {
-        let signal = Outgoing {
-            channel: "c".into(),
-            recipients: Recipients::Broadcast,
-            message: json!({ "blob": "x".repeat(MAX_NOTIFY_BYTES) }),
-        };
+        let signal =
+            Outgoing::new("c", Recipients::Broadcast, &json!({ "blob": "x".repeat(MAX_NOTIFY_BYTES) })).unwrap();
         let wire = notified(i64::MAX, &signal);
-        assert_eq!((wire.seq, wire.message), (i64::MAX, None));
+        assert_eq!((wire.seq, wire.message.is_none()), (i64::MAX, true));
         assert!(format!(r#"{{"seq":{},{}"#, i64::MAX, notify_tail(&signal)).len() <= MAX_NOTIFY_BYTES);
     }
 }

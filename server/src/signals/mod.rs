@@ -182,7 +182,7 @@ async fn listen(pool: sqlx::PgPool, hub: Arc<Hub>, db: Db, shutdown: Cancellatio
                     Ok(WireDelivered { seq, channel, broadcast, refs, message: Some(message) }) => {
                         let recipients =
                             if broadcast { model::Recipients::Broadcast } else { model::Recipients::Refs(refs) };
-                        hub.ingest(vec![Delivered::new(seq, &channel, recipients, &message)]);
+                        hub.ingest(vec![Delivered::from_raw(seq, &channel, recipients, message.get())]);
                     }
                     Ok(WireDelivered { seq, .. }) => match log::range(&db, seq, seq).await {
                         Ok(found) => hub.ingest(found),

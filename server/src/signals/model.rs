@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, value::RawValue};
 
 use crate::{
     catalog::EntityRef,
@@ -29,11 +29,21 @@ impl Recipients {
 }
 
 /// A signal about to be published.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Outgoing {
     pub channel: String,
     pub recipients: Recipients,
-    pub message: Value,
+    /// The message as JSON text, written once: the log, NOTIFY and every frame copy the text.
+    pub message: Box<RawValue>,
+}
+
+impl Outgoing {
+    /// Serialises `message` straight to text: through a `Value` first, a new notification's
+    /// signal cost a tenth of its send (built, cloned, written out and dropped).
+    pub fn new(channel: &str, recipients: Recipients, message: &impl Serialize) -> Result<Self> {
+        let message = serde_json::value::to_raw_value(message).map_err(|error| Error::Internal(error.into()))?;
+        Ok(Self { channel: channel.to_owned(), recipients, message })
+    }
 }
 
 /// A signal that is in the log: it has a position, and its frame text is ready to send.
@@ -103,11 +113,12 @@ impl PublishRequest {
         if !self.message.is_object() {
             return Err(Error::input("message must be a JSON object"));
         }
-        if serde_json::to_vec(&self.message).map_or(usize::MAX, |v| v.len()) > MAX_MESSAGE_BYTES {
+        let recipients = parse_recipients(&self.recipients)?;
+        let outgoing = Outgoing::new(&channel, recipients, &self.message)?;
+        if outgoing.message.get().len() > MAX_MESSAGE_BYTES {
             return Err(Error::PayloadTooLarge(format!("message is larger than {MAX_MESSAGE_BYTES} bytes")));
         }
-        let recipients = parse_recipients(&self.recipients)?;
-        Ok(Outgoing { channel, recipients, message: self.message })
+        Ok(outgoing)
     }
 }
 
@@ -152,7 +163,7 @@ pub(crate) struct WireDelivered {
     pub refs: Vec<String>,
     /// Absent when the message was too large for a NOTIFY: then it is read from the log.
     #[serde(default)]
-    pub message: Option<Value>,
+    pub message: Option<Box<RawValue>>,
 }
 
 #[cfg(test)]
