@@ -359,9 +359,7 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_plans_never_depend_on_bound_values() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("plans.db").display());
-        let db = Db::connect(&DatabaseConfig { url, ..DatabaseConfig::default() }).await.unwrap();
+        let (db, _dir) = scratch_sqlite().await;
         let Db::Sqlite { read, .. } = &db else { unreachable!() };
         let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options").fetch_all(read).await.unwrap();
         db.close().await;

@@ -1099,8 +1099,7 @@ static UPSERTS: LazyLock<(String, String)> = LazyLock::new(|| {
              {RETURNING}"
         ),
         format!(
-            "INSERT INTO broadcast (id, origin, scope, title, description, link, severity, topic, icon, metadata, created) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+            "{INSERT_BROADCAST_COLUMNS}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (origin, scope) WHERE scope IS NOT NULL DO UPDATE SET {content} \
              {BROADCAST_RETURNING}"
         ),

@@ -266,7 +266,7 @@ mod tests {
     }
 
     fn signal(seq: i64, channel: &str, recipients: Recipients) -> Delivered {
-        Delivered::new(seq, channel, recipients, &serde_json::json!({ "n": seq }))
+        Delivered::from_raw(seq, channel, recipients, &format!(r#"{{"n":{seq}}}"#))
     }
 
     fn refs(list: &[&str]) -> Vec<Arc<str>> {

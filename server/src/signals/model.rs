@@ -41,9 +41,12 @@ impl Outgoing {
     /// Serialises `message` straight to text: through a `Value` first, a new notification's
     /// signal cost a tenth of its send (built, cloned, written out and dropped).
     pub fn new(channel: &str, recipients: Recipients, message: &impl Serialize) -> Result<Self> {
-        let message = serde_json::value::to_raw_value(message).map_err(|error| Error::Internal(error.into()))?;
-        Ok(Self { channel: channel.to_owned(), recipients, message })
+        Ok(Self { channel: channel.to_owned(), recipients, message: json_text(message)? })
     }
+}
+
+fn json_text(message: &impl Serialize) -> Result<Box<RawValue>> {
+    serde_json::value::to_raw_value(message).map_err(|error| Error::Internal(error.into()))
 }
 
 /// A signal that is in the log: it has a position, and its frame text is ready to send.
@@ -57,10 +60,6 @@ pub struct Delivered {
 }
 
 impl Delivered {
-    pub fn new(seq: i64, channel: &str, recipients: Recipients, message: &Value) -> Self {
-        Self::from_raw(seq, channel, recipients, &message.to_string())
-    }
-
     /// From a message already serialised (as the log stores it).
     pub fn from_raw(seq: i64, channel: &str, recipients: Recipients, message: &str) -> Self {
         Self { seq, channel: channel.into(), recipients, frame: Self::frame_text(seq, channel, message) }
@@ -113,12 +112,12 @@ impl PublishRequest {
         if !self.message.is_object() {
             return Err(Error::input("message must be a JSON object"));
         }
-        let recipients = parse_recipients(&self.recipients)?;
-        let outgoing = Outgoing::new(&channel, recipients, &self.message)?;
-        if outgoing.message.get().len() > MAX_MESSAGE_BYTES {
+        let message = json_text(&self.message)?;
+        if message.get().len() > MAX_MESSAGE_BYTES {
             return Err(Error::PayloadTooLarge(format!("message is larger than {MAX_MESSAGE_BYTES} bytes")));
         }
-        Ok(outgoing)
+        let recipients = parse_recipients(&self.recipients)?;
+        Ok(Outgoing { channel, recipients, message })
     }
 }
 
@@ -212,7 +211,7 @@ mod tests {
 
     #[test]
     fn frames_carry_channel_message_and_position() {
-        let delivered = Delivered::new(7, "notifications", Recipients::Broadcast, &json!({ "action": "x" }));
+        let delivered = Delivered::from_raw(7, "notifications", Recipients::Broadcast, r#"{"action":"x"}"#);
         let frame: Value = serde_json::from_str(&delivered.frame).unwrap();
         assert_eq!(frame, json!({ "channel": "notifications", "message": { "action": "x" }, "position": 7 }));
     }
