@@ -1,14 +1,18 @@
 //! Herald's user interface: a Leptos app rendered on the server and hydrated in the browser.
 //!
-//! Compiled twice: with `ssr` into the server, with `hydrate` into the WASM bundle. It never
-//! touches storage; server functions reach the server's services through [`backend::Backend`].
+//! Compiled twice: with `ssr` into the server, with `hydrate` into the WASM bundle. The server
+//! renders every page; the browser hydrates only the [`islands`], the parts that change in
+//! place. It never touches storage; server functions reach the server's services through
+//! [`backend::Backend`].
 
 #![recursion_limit = "256"]
 
+pub mod address;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod components;
 pub mod hydration;
+pub mod islands;
 pub mod model;
 pub mod notifications;
 pub mod pages;
@@ -27,7 +31,7 @@ use leptos_router::{
 use crate::{
     components::layout::Layout,
     model::Viewer,
-    notifications::{NotificationSettingsPage, NotificationsPage, live::provide_live, sidebar::TitleCount},
+    notifications::{NotificationSettingsPage, NotificationsPage},
     pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage},
     session::{GuestSignIn, SignOut, get_viewer},
 };
@@ -45,7 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body class="antialiased">
@@ -70,20 +74,9 @@ pub fn App() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let viewer = Resource::new(move || (sign_in.version().get(), sign_out.version().get()), |_| get_viewer());
     provide_context(Session { viewer, sign_in, sign_out });
-    hydration::provide_hydrated();
-    time::provide_clock();
-    // The sidebar item reports the unread count; the title shows it as "(N) …". Reference-counted,
-    // not arena-stored: the server formats the title while it streams the response, outside the
-    // request's arena, where an arena signal panics.
-    let title_count = ArcRwSignal::new(None::<i64>);
-    provide_context(TitleCount(title_count.clone()));
-    let format_title = move |title: String| {
-        let title = if title.is_empty() { "Herald".to_owned() } else { format!("{title} · Herald") };
-        match title_count.get() {
-            Some(count) if count > 0 => format!("({count}) {title}"),
-            _ => title,
-        }
-    };
+    // The sidebar item puts the unread count in front, in the browser.
+    let format_title =
+        |title: String| if title.is_empty() { "Herald".to_owned() } else { format!("{title} · Herald") };
 
     view! {
         <Stylesheet id="herald" href=format!("/pkg/{OUTPUT_NAME}.css")/>
@@ -103,12 +96,10 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Pages below this need a session: anonymous visitors are sent to the sign-in page. They all
-/// share one live subscription to the user's notification signals.
+/// Pages below this need a session: anonymous visitors are sent to the sign-in page.
 #[component]
 fn SignedIn() -> impl IntoView {
     let session = expect_context::<Session>();
-    provide_live();
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

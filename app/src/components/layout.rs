@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::icons::{Icon, IconKind};
-use crate::notifications::NotificationsSidebarItem;
+use crate::islands::SidebarItem;
 use crate::{
     Session,
     model::{Viewer, initials},
@@ -32,7 +32,7 @@ pub fn Layout(viewer: Viewer, children: Children) -> impl IntoView {
                 <nav aria-label="Main" class="flex-1">
                     <ul class="flex flex-row gap-1 md:flex-col md:px-2">
                         <NavItem href="/" icon=IconKind::Home label="Home"/>
-                        <NotificationsSidebarItem/>
+                        <li><SidebarItem/></li>
                         <NavItem href="/notifications/settings" icon=IconKind::Settings label="Settings"/>
                     </ul>
                 </nav>

@@ -1,8 +1,6 @@
 //! The notifications page's state, as it lives in the URL (shareable; back and forward work),
 //! and as the query strings of the REST API it turns into.
 
-use leptos_router::params::ParamsMap;
-
 use crate::{model::Severity, time::format_iso};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -161,10 +159,14 @@ impl Default for Filters {
 }
 
 impl Filters {
-    /// Reads the URL's query; anything unknown or malformed falls back to the default.
-    pub fn from_query(query: &ParamsMap) -> Self {
+    /// Reads the URL's query (without `?`); anything unknown or malformed falls back to the
+    /// default. The first of a repeated key counts.
+    pub fn from_query(query: &str) -> Self {
         let defaults = Filters::default();
-        let text = |key: &str| query.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let pairs = decode(query);
+        let text = |key: &str| {
+            pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
+        };
         let pick = |key: &str, keys: &[&str]| text(key).and_then(|v| keys.iter().position(|k| *k == v));
         Self {
             view: pick("view", &View::ALL.map(View::key)).map_or(defaults.view, |i| View::ALL[i]),
@@ -287,22 +289,49 @@ pub fn encode(pairs: &[(&str, String)]) -> String {
     out
 }
 
+/// The pairs of an `application/x-www-form-urlencoded` string; malformed escapes are kept as
+/// written, and bytes that are not UTF-8 become U+FFFD.
+pub fn decode(query: &str) -> Vec<(String, String)> {
+    fn unescape(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) => {
+                    out.push((high * 16 + low) as u8);
+                    i += 2;
+                }
+                byte => out.push(byte),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (unescape(key), unescape(value))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::time::parse_iso;
 
-    fn query(pairs: &[(&str, &str)]) -> ParamsMap {
-        let mut map = ParamsMap::new();
-        for (k, v) in pairs {
-            map.insert(k.to_string(), (*v).to_owned());
-        }
-        map
+    fn query(pairs: &[(&str, &str)]) -> String {
+        encode(&pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect::<Vec<_>>())
     }
 
     #[test]
     fn the_defaults_are_backstages_initial_state() {
-        let f = Filters::from_query(&ParamsMap::new());
+        let f = Filters::from_query("");
         assert_eq!(f, Filters::default());
         assert_eq!(f.href(), "/notifications");
         assert_eq!(f.list_query(0), "read=false&orderField=created%2Cdesc&limit=5&offset=0");
@@ -355,6 +384,23 @@ mod tests {
     fn junk_in_the_url_falls_back_to_defaults() {
         let f = Filters::from_query(&query(&[("view", "nope"), ("size", "7"), ("page", "-1"), ("severity", "HIGH")]));
         assert_eq!(f, Filters::default());
+    }
+
+    #[test]
+    fn queries_decode_as_browsers_encode_them() {
+        assert_eq!(
+            decode("search=50%25+off&topic=ci%20builds&&empty=&bare&bad=%zz%4"),
+            vec![
+                ("search".to_owned(), "50% off".to_owned()),
+                ("topic".to_owned(), "ci builds".to_owned()),
+                ("empty".to_owned(), String::new()),
+                ("bare".to_owned(), String::new()),
+                ("bad".to_owned(), "%zz%4".to_owned()),
+            ]
+        );
+        assert_eq!(decode("q=%E2%9C%93"), vec![("q".to_owned(), "✓".to_owned())]);
+        let f = Filters::from_query("view=read&view=saved&topic=a%26b");
+        assert_eq!((f.view, f.topic.as_deref()), (View::Read, Some("a&b")));
     }
 
     #[test]

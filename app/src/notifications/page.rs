@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use super::{
     api::{get_notification, list_notifications, notification_status, notification_topics},
@@ -13,6 +12,7 @@ use super::{
     table::NotificationsTable,
 };
 use crate::{
+    address::use_address,
     components::{
         icons::{Icon, IconKind},
         layout::PageHeader,
@@ -52,8 +52,42 @@ pub fn NotificationsPage(
     #[prop(optional)]
     mark_as_read_on_link_open: bool,
 ) -> impl IntoView {
-    let query = use_query_map();
-    let filters = Memo::new(move |_| Filters::from_query(&query.read()));
+    let page_title = title.clone();
+    view! {
+        <Title text=page_title/>
+        <PageHeader title=title subtitle=subtitle.unwrap_or_default()>
+            <div class="flex items-center gap-3">
+                {r#type.map(|label| match type_link {
+                    Some(href) => view! { <a href=href class="rounded-full bg-white/15 px-3 py-1 text-xs font-medium uppercase tracking-wide text-white hover:bg-white/25">{label}</a> }.into_any(),
+                    None => view! { <span class="rounded-full bg-white/15 px-3 py-1 text-xs font-medium uppercase tracking-wide text-white">{label}</span> }.into_any(),
+                })}
+                {tooltip.map(|hint| {
+                    let text = hint.clone();
+                    view! {
+                        <span title=hint class="text-white/80">
+                            <Icon kind=IconKind::Info/>
+                            <span class="sr-only">{text}</span>
+                        </span>
+                    }
+                })}
+                <a
+                    href="/notifications/settings"
+                    class="flex items-center gap-2 rounded-md bg-white/15 px-3 py-1.5 text-sm font-medium text-white hover:bg-white/25 focus-visible:outline-2 focus-visible:outline-white"
+                >
+                    <Icon kind=IconKind::Settings class="h-4 w-4"/>
+                    "Settings"
+                </a>
+            </div>
+        </PageHeader>
+        <crate::islands::NotificationsView mark_as_read_on_link_open/>
+    }
+}
+
+/// The filters and the table: the page's live part.
+#[component]
+pub fn NotificationsBody(mark_as_read_on_link_open: bool) -> impl IntoView {
+    let query = use_address().query();
+    let filters = Memo::new(move |_| query.with(|query| Filters::from_query(query)));
     let live = use_live();
     let (local_version, set_local_version) = signal(0u64);
     let version = move || (live.map(|l| l.version.get()).unwrap_or_default(), local_version.get());
@@ -86,33 +120,7 @@ pub fn NotificationsPage(
     let unread = Signal::derive(move || status.get().and_then(Result::ok).map_or(0, |s| s.unread));
     provide_context(PageData { filters, list, topics, unread, focused, refresh });
 
-    let page_title = title.clone();
     view! {
-        <Title text=page_title/>
-        <PageHeader title=title subtitle=subtitle.unwrap_or_default()>
-            <div class="flex items-center gap-3">
-                {r#type.map(|label| match type_link {
-                    Some(href) => view! { <a href=href class="rounded-full bg-white/15 px-3 py-1 text-xs font-medium uppercase tracking-wide text-white hover:bg-white/25">{label}</a> }.into_any(),
-                    None => view! { <span class="rounded-full bg-white/15 px-3 py-1 text-xs font-medium uppercase tracking-wide text-white">{label}</span> }.into_any(),
-                })}
-                {tooltip.map(|hint| {
-                    let text = hint.clone();
-                    view! {
-                        <span title=hint class="text-white/80">
-                            <Icon kind=IconKind::Info/>
-                            <span class="sr-only">{text}</span>
-                        </span>
-                    }
-                })}
-                <a
-                    href="/notifications/settings"
-                    class="flex items-center gap-2 rounded-md bg-white/15 px-3 py-1.5 text-sm font-medium text-white hover:bg-white/25 focus-visible:outline-2 focus-visible:outline-white"
-                >
-                    <Icon kind=IconKind::Settings class="h-4 w-4"/>
-                    "Settings"
-                </a>
-            </div>
-        </PageHeader>
         <div class="grid gap-6 p-4 sm:p-6 lg:grid-cols-[14rem_minmax(0,1fr)]">
             <aside aria-label="Filters">
                 <FilterPanel/>
@@ -122,7 +130,6 @@ pub fn NotificationsPage(
             </section>
         </div>
     }
-    .into_any()
 }
 
 pub fn use_page_data() -> PageData {

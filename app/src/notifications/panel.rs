@@ -2,25 +2,24 @@
 //! works without JavaScript; once hydrated, every change applies at once.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use super::{
     filters::{Filters, SentOut, Sort, View},
     page::use_page_data,
 };
-use crate::{hydration::use_hydrated, model::Severity};
+use crate::{address::use_address, hydration::use_hydrated, model::Severity};
 
 #[component]
 pub fn FilterPanel() -> impl IntoView {
     let data = use_page_data();
     let filters = data.filters;
     let hydrated = use_hydrated();
-    let navigate = use_navigate();
-    // After hydration a change navigates right away (client-side, no reload).
+    let address = use_address();
+    // After hydration a change applies right away (no reload).
     let apply = move |change: &dyn Fn(&mut Filters)| {
         let mut next = filters.get_untracked().with_page(0);
         change(&mut next);
-        navigate(&next.href(), Default::default());
+        address.navigate(&next.href(), false);
     };
     let apply = StoredValue::new(apply);
     let topics = move || {

@@ -66,10 +66,7 @@ pub fn NotificationSettingsPage() -> impl IntoView {
     view! {
         <Title text="Notification settings"/>
         <PageHeader title="Notification settings" subtitle="Choose what reaches you, and where"/>
-        <div class="space-y-6 p-4 sm:p-6">
-            <UserNotificationSettings/>
-            <BrowserNotifications/>
-        </div>
+        <crate::islands::SettingsView/>
     }
 }
 
@@ -223,7 +220,7 @@ pub fn UserNotificationSettings(
 
 /// The choice of desktop notifications, kept in this browser.
 #[component]
-fn BrowserNotifications() -> impl IntoView {
+pub fn BrowserNotifications() -> impl IntoView {
     let hydrated = crate::hydration::use_hydrated();
     let on = RwSignal::new(false);
     let permission = RwSignal::new("default");

@@ -4,10 +4,12 @@
 use std::{sync::Arc, time::Duration};
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::{api::notification_status, live::use_live, toasts::Toaster};
-use crate::components::icons::{Icon, IconKind};
+use crate::{
+    address::current_path,
+    components::icons::{Icon, IconKind},
+};
 
 /// What a custom `render_item` gets.
 #[derive(Clone)]
@@ -20,9 +22,14 @@ pub struct RenderItemProps {
 /// Replaces the sidebar item entirely.
 pub type RenderItem = Arc<dyn Fn(RenderItemProps) -> AnyView + Send + Sync>;
 
-/// The unread count shown in the document title as `(N) …`; the root `<Title>` formats with it.
-#[derive(Clone)]
-pub struct TitleCount(pub ArcRwSignal<Option<i64>>);
+/// `title` with `(N) ` in front while N are unread, in place of any count it had.
+pub fn counted_title(title: &str, count: i64) -> String {
+    let bare = match title.strip_prefix('(').and_then(|rest| rest.split_once(") ")) {
+        Some((number, rest)) if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => rest,
+        _ => title,
+    };
+    if count > 0 { format!("({count}) {bare}") } else { bare.to_owned() }
+}
 
 /// `99+` above 99; nothing at 0.
 pub fn badge_text(count: i64) -> Option<String> {
@@ -33,6 +40,7 @@ pub fn badge_text(count: i64) -> Option<String> {
     }
 }
 
+/// The link and its toasts; place it in a list item of the sidebar's navigation.
 #[component]
 pub fn NotificationsSidebarItem(
     /// Show a browser notification for each new notification (permission is asked for on a
@@ -64,11 +72,18 @@ pub fn NotificationsSidebarItem(
         None => Resource::new(|| (), |_| notification_status()),
     };
     let unread = Signal::derive(move || status.get().and_then(Result::ok).map_or(0, |s| s.unread));
-    if title_counter_enabled && let Some(TitleCount(count)) = use_context::<TitleCount>() {
-        let reset = count.clone();
-        Effect::new(move |_| count.set(Some(unread.get())));
-        on_cleanup(move || reset.set(None));
+    // The page's `<title>` is written on the server; the browser keeps its count current.
+    #[cfg(feature = "hydrate")]
+    if title_counter_enabled {
+        Effect::new(move |_| {
+            let count = unread.get();
+            document().set_title(&counted_title(&document().title(), count));
+        });
+        on_cleanup(|| document().set_title(&counted_title(&document().title(), 0)));
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = title_counter_enabled;
+    let current = (current_path() == "/notifications").then_some("page");
     // On when the embedding app says so, or when the user switched them on in the settings.
     let web_notifications = move || web_notifications_enabled || browser::preferred();
     let on_click = Callback::new(move |()| {
@@ -97,15 +112,14 @@ pub fn NotificationsSidebarItem(
         .into_any(),
         // Inside a transition: the first paint waits for the count (the label names it too).
         None => view! {
-            <li>
                 <Transition fallback=|| ()>
-                <A
+                <a
                     href="/notifications"
-                    exact=true
-                    attr:class=format!(
+                    aria-current=current
+                    class=format!(
                         "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium text-zinc-300 outline-none hover:bg-zinc-800 hover:text-white focus-visible:ring-2 focus-visible:ring-sky-400 aria-[current=page]:bg-zinc-800 aria-[current=page]:text-white {class}"
                     )
-                    attr:aria-label=move || match unread.get() {
+                    aria-label=move || match unread.get() {
                         0 => label.clone(),
                         n => format!("{label}, {n} unread"),
                     }
@@ -123,10 +137,9 @@ pub fn NotificationsSidebarItem(
                         })}
                     </span>
                     <span class="hidden sm:inline" aria-hidden="true">{text.clone()}</span>
-                </A>
+                </a>
                 </Transition>
                 {snackbar_enabled.then(|| view! { <Toaster auto_hide=snackbar_auto_hide_duration/> })}
-            </li>
         }
         .into_any(),
     };
@@ -234,7 +247,15 @@ pub mod browser {
 
 #[cfg(test)]
 mod tests {
-    use super::badge_text;
+    use super::{badge_text, counted_title};
+
+    #[test]
+    fn the_title_carries_the_count_once() {
+        assert_eq!(counted_title("Home · Herald", 3), "(3) Home · Herald");
+        assert_eq!(counted_title("(3) Home · Herald", 12), "(12) Home · Herald");
+        assert_eq!(counted_title("(12) Home · Herald", 0), "Home · Herald");
+        assert_eq!(counted_title("(draft) notes", 0), "(draft) notes");
+    }
 
     #[test]
     fn the_badge_counts_to_99() {

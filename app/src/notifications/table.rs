@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use leptos::{either::Either, html, prelude::*};
-use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 
 use super::{
     api::{SetRead, SetSaved, mark_all_read, update_notifications},
@@ -14,6 +13,7 @@ use super::{
     severity_style,
 };
 use crate::{
+    address::use_address,
     components::icons::{Icon, IconKind},
     hydration::use_hydrated,
     model::Notification,
@@ -484,19 +484,18 @@ fn Description(text: String) -> impl IntoView {
 fn SearchBox() -> impl IntoView {
     let data = use_page_data();
     let filters = data.filters;
-    let navigate = use_navigate();
+    let address = use_address();
     let pending = StoredValue::new(None::<TimeoutHandle>);
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         if let Some(handle) = pending.get_value() {
             handle.clear();
         }
-        let navigate = navigate.clone();
         let handle = set_timeout_with_handle(
             move || {
                 let mut next = filters.get_untracked().with_page(0);
                 next.search = Some(value.trim().to_owned()).filter(|v| !v.is_empty());
-                navigate(&next.href(), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+                address.navigate(&next.href(), true);
             },
             std::time::Duration::from_millis(400),
         )
@@ -539,7 +538,7 @@ fn Pager(total: Signal<i64>) -> impl IntoView {
     let data = use_page_data();
     let filters = data.filters;
     let hydrated = use_hydrated();
-    let navigate = use_navigate();
+    let address = use_address();
     let range = move || {
         let f = filters.get();
         let total = total.get();
@@ -559,8 +558,6 @@ fn Pager(total: Signal<i64>) -> impl IntoView {
         let shown = (i64::from(f.page) + 1) * i64::from(f.size);
         (shown < total.get()).then(|| f.with_page(f.page + 1).href())
     };
-    let link = "inline-flex items-center rounded-md p-1.5 text-zinc-600 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-zinc-300 dark:hover:bg-zinc-800";
-    let disabled = "inline-flex items-center rounded-md p-1.5 text-zinc-300 dark:text-zinc-700";
     view! {
         <nav aria-label="Pages" class="flex flex-wrap items-center justify-end gap-4 border-t border-zinc-200 px-4 py-2 text-sm dark:border-zinc-800">
             <form method="get" action="/notifications" class="flex items-center gap-2">
@@ -572,7 +569,7 @@ fn Pager(total: Signal<i64>) -> impl IntoView {
                     on:change=move |ev| {
                         let size = event_target_value(&ev).parse().unwrap_or(super::filters::DEFAULT_PAGE_SIZE);
                         let next = Filters { size, ..filters.get_untracked().with_page(0) };
-                        navigate(&next.href(), Default::default());
+                        address.navigate(&next.href(), false);
                     }
                 >
                     {PAGE_SIZES.into_iter().map(|size| view! {
@@ -586,19 +583,48 @@ fn Pager(total: Signal<i64>) -> impl IntoView {
             <Transition fallback=|| ()>
                 <span class="tabular-nums text-zinc-600 dark:text-zinc-300" data-testid="range">{range}</span>
                 <span class="flex gap-1">
-                    {move || match previous() {
-                        Some(href) => view! { <A href=href attr:class=link attr:rel="prev"><Icon kind=IconKind::ChevronLeft/><span class="sr-only">"Previous page"</span></A> }.into_any(),
-                        None => view! { <span class=disabled aria-hidden="true"><Icon kind=IconKind::ChevronLeft/></span> }.into_any(),
-                    }}
-                    {move || match next() {
-                        Some(href) => view! { <A href=href attr:class=link attr:rel="next"><Icon kind=IconKind::ChevronRight/><span class="sr-only">"Next page"</span></A> }.into_any(),
-                        None => view! { <span class=disabled aria-hidden="true"><Icon kind=IconKind::ChevronRight/></span> }.into_any(),
-                    }}
+                    {move || page_link(previous(), "prev", "Previous page", IconKind::ChevronLeft, address)}
+                    {move || page_link(next(), "next", "Next page", IconKind::ChevronRight, address)}
                 </span>
             </Transition>
         </nav>
     }
     .into_any()
+}
+
+/// Previous or next: a link that works without JavaScript and, once hydrated, changes the page
+/// in place; greyed out where there is no such page.
+fn page_link(
+    href: Option<String>,
+    rel: &'static str,
+    label: &'static str,
+    icon: IconKind,
+    address: crate::address::Address,
+) -> impl IntoView {
+    match href {
+        Some(href) => Either::Left(view! {
+            <a
+                href=href.clone()
+                rel=rel
+                class="inline-flex items-center rounded-md p-1.5 text-zinc-600 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-zinc-300 dark:hover:bg-zinc-800"
+                on:click=move |ev| {
+                    // A new tab or window stays the browser's business.
+                    if ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key()) {
+                        ev.prevent_default();
+                        address.navigate(&href, false);
+                    }
+                }
+            >
+                <Icon kind=icon/>
+                <span class="sr-only">{label}</span>
+            </a>
+        }),
+        None => Either::Right(view! {
+            <span class="inline-flex items-center rounded-md p-1.5 text-zinc-300 dark:text-zinc-700" aria-hidden="true">
+                <Icon kind=icon/>
+            </span>
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use crate::{
         icons::{Icon, IconKind},
         layout::PageHeader,
     },
+    islands::UnreadCard,
     model::Viewer,
-    notifications::UnreadNotificationsCard,
 };
 
 #[component]
@@ -35,7 +35,7 @@ pub fn HomePage() -> impl IntoView {
                     </dd>
                 </dl>
             </Card>
-            <UnreadNotificationsCard/>
+            <UnreadCard/>
             <Card title="Your groups" icon=IconKind::Users>
                 {if viewer.groups.is_empty() {
                     view! { <p class="text-sm text-zinc-500 dark:text-zinc-400">"You are not a member of any group."</p> }.into_any()
