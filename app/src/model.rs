@@ -99,8 +99,10 @@ pub struct Payload {
     pub topic: Option<String>,
     pub scope: Option<String>,
     pub icon: Option<String>,
-    /// Returned when it was sent; the schema has no `null` for it.
+    /// Returned when it was sent; the schema has no `null` for it. The browser never shows it,
+    /// so its WASM skips it rather than carry a decoder for any JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "hydrate", serde(skip_deserializing))]
     pub metadata: Option<Value>,
 }
 

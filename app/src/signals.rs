@@ -36,9 +36,15 @@ where
     let (last, set_last) = signal(None::<T>);
     #[cfg(feature = "hydrate")]
     {
-        let (available, resyncs) = client::subscribe(channel, move |message: &serde_json::Value| {
-            if let Ok(value) = serde_json::from_value::<T>(message.clone()) {
-                set_last.set(Some(value));
+        // Each subscriber reads its own type from the frame's text: no generic JSON tree in
+        // between, which would cost the WASM a second decoder for every message type.
+        #[derive(serde::Deserialize)]
+        struct Body<T> {
+            message: T,
+        }
+        let (available, resyncs) = client::subscribe(channel, move |frame: &str| {
+            if let Ok(body) = serde_json::from_str::<Body<T>>(frame) {
+                set_last.set(Some(body.message));
             }
         });
         SignalHandle { last, available, resyncs }
@@ -65,9 +71,28 @@ mod client {
     use futures::{SinkExt, StreamExt, channel::mpsc};
     use gloo_net::websocket::{Message, futures::WebSocket};
     use leptos::prelude::*;
-    use serde_json::{Value, json};
+    use serde::{Deserialize, Serialize};
 
-    type Listener = Rc<dyn Fn(&Value)>;
+    /// Gets the text of each frame with a message on its channel.
+    type Listener = Rc<dyn Fn(&str)>;
+
+    /// What the client reads of every frame; the message is left to the listeners.
+    #[derive(Deserialize)]
+    struct Head {
+        channel: String,
+        #[serde(default)]
+        position: Option<i64>,
+        #[serde(default)]
+        resync: bool,
+    }
+
+    #[derive(Serialize)]
+    struct Request<'a> {
+        action: &'static str,
+        channel: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        since: Option<i64>,
+    }
 
     struct Channel {
         listeners: Vec<(u64, Listener)>,
@@ -96,16 +121,12 @@ mod client {
         });
     }
 
-    fn subscribe_frame(channel: &str, position: Option<i64>) -> String {
-        let mut frame = json!({ "action": "subscribe", "channel": channel });
-        if let Some(position) = position {
-            frame["since"] = json!(position);
-        }
-        frame.to_string()
+    fn request(action: &'static str, channel: &str, since: Option<i64>) -> String {
+        serde_json::to_string(&Request { action, channel, since }).unwrap_or_default()
     }
 
     /// Adds a listener for the current component; it is removed when the component is.
-    pub fn subscribe(channel: &str, listener: impl Fn(&Value) + 'static) -> (Signal<bool>, Signal<u64>) {
+    pub fn subscribe(channel: &str, listener: impl Fn(&str) + 'static) -> (Signal<bool>, Signal<u64>) {
         let (id, available, resyncs, start) = CLIENT.with_borrow_mut(|client| {
             client.next_id += 1;
             let id = client.next_id;
@@ -118,7 +139,7 @@ mod client {
             entry.listeners.push((id, Rc::new(listener)));
             let resyncs = entry.resyncs.clone();
             if first && let Some(outbox) = &client.outbox {
-                let _ = outbox.unbounded_send(subscribe_frame(channel, None));
+                let _ = outbox.unbounded_send(request("subscribe", channel, None));
             }
             let start = !client.running;
             client.running = true;
@@ -139,7 +160,7 @@ mod client {
             if entry.listeners.is_empty() {
                 client.channels.remove(channel);
                 if let Some(outbox) = &client.outbox {
-                    let _ = outbox.unbounded_send(json!({ "action": "unsubscribe", "channel": channel }).to_string());
+                    let _ = outbox.unbounded_send(request("unsubscribe", channel, None));
                 }
                 // Nothing left to listen for: closing the outbox closes the socket (code 1000).
                 if client.channels.is_empty() {
@@ -151,23 +172,20 @@ mod client {
 
     /// Routes one frame to its channel's listeners and remembers its position.
     fn dispatch(text: &str) {
-        let Ok(frame) = serde_json::from_str::<Value>(text) else { return };
-        let Some(channel) = frame["channel"].as_str() else { return };
+        let Ok(head) = serde_json::from_str::<Head>(text) else { return };
         let listeners: Vec<Listener> = CLIENT.with_borrow_mut(|client| {
-            let Some(entry) = client.channels.get_mut(channel) else { return Vec::new() };
-            if let Some(position) = frame["position"].as_i64() {
+            let Some(entry) = client.channels.get_mut(&head.channel) else { return Vec::new() };
+            if let Some(position) = head.position {
                 entry.position = Some(position);
             }
-            if frame["resync"] == Value::Bool(true) {
+            if head.resync {
                 entry.resyncs.update(|n| *n += 1);
                 return Vec::new();
             }
             entry.listeners.iter().map(|(_, listener)| listener.clone()).collect()
         });
-        if let Some(message) = frame.get("message") {
-            for listener in listeners {
-                listener(message);
-            }
+        for listener in listeners {
+            listener(text);
         }
     }
 
@@ -200,7 +218,7 @@ mod client {
                 let (outbox, mut frames) = mpsc::unbounded::<String>();
                 let available = CLIENT.with_borrow_mut(|client| {
                     for (channel, entry) in &client.channels {
-                        let _ = outbox.unbounded_send(subscribe_frame(channel, entry.position));
+                        let _ = outbox.unbounded_send(request("subscribe", channel, entry.position));
                     }
                     client.outbox = Some(outbox);
                     client.available.clone()

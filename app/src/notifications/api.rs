@@ -28,6 +28,9 @@ pub async fn notification_topics(query: String) -> Result<Vec<String>, ServerFnE
     backend()?.topics(&request()?, &query).await.map_err(to_server_error)
 }
 
+/// The page's one action for [`update_notifications`]: `(ids, read, saved)`.
+pub type Changes = Action<(Vec<String>, Option<bool>, Option<bool>), Result<Vec<Notification>, ServerFnError>>;
+
 /// Marks notifications read/unread and saved/unsaved (bulk actions).
 #[server(prefix = "/_srv", endpoint = "notifications/update")]
 pub async fn update_notifications(

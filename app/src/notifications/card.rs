@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 use super::{
     api::{list_notifications, update_notifications},
@@ -106,9 +106,9 @@ pub fn UnreadNotificationsCard(
                 {move || {
                     let notifications = list.get().and_then(Result::ok).map(|l| l.notifications).unwrap_or_default();
                     if notifications.is_empty() {
-                        return view! { <p class="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400" data-testid="caught-up">"All caught up!"</p> }.into_any();
+                        return Either::Left(view! { <p class="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400" data-testid="caught-up">"All caught up!"</p> });
                     }
-                    view! {
+                    Either::Right(view! {
                         <ul class="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="unread-card">
                             {notifications.into_iter().map(|n| {
                                 let style = severity_style(n.payload.severity);
@@ -144,12 +144,11 @@ pub fn UnreadNotificationsCard(
                                 }
                             }).collect_view()}
                         </ul>
-                    }.into_any()
+                    })
                 }}
             </Transition>
         </section>
     }
-    .into_any()
 }
 
 #[cfg(test)]

@@ -5,10 +5,7 @@ use std::collections::HashSet;
 
 use leptos::{html, prelude::*};
 
-use super::{
-    api::{SetRead, SetSaved},
-    page::use_page_data,
-};
+use super::{api::Changes, page::use_page_data};
 use crate::model::Notification;
 
 #[derive(Clone, Copy)]
@@ -29,14 +26,8 @@ pub const SHORTCUTS: [(&str, &str); 7] = [
     ("?", "Show these shortcuts"),
 ];
 
-pub fn provide_triage(
-    rows: Memo<Vec<Notification>>,
-    selected: RwSignal<HashSet<String>>,
-    set_read: ServerAction<SetRead>,
-    set_saved: ServerAction<SetSaved>,
-) -> Triage {
+pub fn provide_triage(rows: Memo<Vec<Notification>>, selected: RwSignal<HashSet<String>>, update: Changes) -> Triage {
     let triage = Triage { focused: RwSignal::new(None), help: RwSignal::new(false) };
-    provide_context(triage);
     let data = use_page_data();
 
     // A deep link focuses its row once, when it is there.
@@ -67,12 +58,12 @@ pub fn provide_triage(
     #[cfg(feature = "hydrate")]
     {
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-            on_key(&ev, triage, rows, selected, set_read, set_saved);
+            on_key(&ev, triage, rows, selected, update);
         });
         on_cleanup(move || handle.remove());
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (selected, set_read, set_saved);
+    let _ = (selected, update);
     triage
 }
 
@@ -108,8 +99,7 @@ fn on_key(
     triage: Triage,
     rows: Memo<Vec<Notification>>,
     selected: RwSignal<HashSet<String>>,
-    set_read: ServerAction<SetRead>,
-    set_saved: ServerAction<SetSaved>,
+    update: Changes,
 ) {
     use wasm_bindgen::JsCast;
     if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
@@ -149,12 +139,12 @@ fn on_key(
         }
         "r" => {
             if let Some(n) = row() {
-                set_read.dispatch(SetRead { id: n.id.clone(), read: n.read.is_none() });
+                update.dispatch((vec![n.id.clone()], Some(n.read.is_none()), None));
             }
         }
         "s" => {
             if let Some(n) = row() {
-                set_saved.dispatch(SetSaved { id: n.id.clone(), saved: n.saved.is_none() });
+                update.dispatch((vec![n.id.clone()], None, Some(n.saved.is_none())));
             }
         }
         "Enter" => {
@@ -178,10 +168,7 @@ fn on_key(
 }
 
 #[component]
-pub fn ShortcutsDialog() -> impl IntoView {
-    let Some(triage) = use_context::<Triage>() else {
-        return ().into_any();
-    };
+pub fn ShortcutsDialog(triage: Triage) -> impl IntoView {
     let close = NodeRef::<html::Button>::new();
     Effect::new(move |_| {
         if triage.help.get()
@@ -221,5 +208,4 @@ pub fn ShortcutsDialog() -> impl IntoView {
             </div>
         </Show>
     }
-    .into_any()
 }

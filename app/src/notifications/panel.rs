@@ -104,7 +104,6 @@ pub fn FilterPanel() -> impl IntoView {
             </button>
         </form>
     }
-    .into_any()
 }
 
 const SELECT_CLASS: &str = "block w-full rounded-md border-0 bg-white py-1.5 pl-2 pr-8 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-sky-600 dark:bg-zinc-800 dark:text-zinc-100 dark:ring-zinc-700";

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use leptos::prelude::*;
+use leptos::{either::EitherOf3, prelude::*};
 use leptos_meta::Title;
 
 use super::{
@@ -103,20 +103,20 @@ pub fn UserNotificationSettings(
             <Transition fallback=|| view! { <p class="p-6 text-sm text-zinc-500">"Loading…"</p> }>
                 {move || {
                     let Some(settings) = current() else {
-                        return view! { <p class="p-6 text-sm text-red-700">"Could not load the settings."</p> }.into_any();
+                        return EitherOf3::A(view! { <p class="p-6 text-sm text-red-700">"Could not load the settings."</p> });
                     };
                     let channels: Vec<String> = settings.channels.iter().map(|c| c.id.clone()).collect();
                     // Origins once, whichever channels list them, with the union of their topics.
                     let mut origins = OriginTopics::new();
                     add_origins(&mut origins, settings.channels.iter().flat_map(|c| &c.origins));
                     if origins.is_empty() {
-                        return view! {
+                        return EitherOf3::B(view! {
                             <p class="p-6 text-sm text-zinc-500 dark:text-zinc-400" data-testid="settings-empty">"No notification settings available, check back later"</p>
-                        }.into_any();
+                        });
                     }
                     let settings = StoredValue::new(settings);
                     let channels = StoredValue::new(channels);
-                    view! {
+                    EitherOf3::C(view! {
                         <div class="overflow-x-auto">
                             <table class="w-full text-sm">
                                 <thead>
@@ -210,12 +210,11 @@ pub fn UserNotificationSettings(
                                 </tbody>
                             </table>
                         </div>
-                    }.into_any()
+                    })
                 }}
             </Transition>
         </section>
     }
-    .into_any()
 }
 
 /// The choice of desktop notifications, kept in this browser.

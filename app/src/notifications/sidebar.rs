@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 use super::{api::notification_status, live::use_live, toasts::Toaster};
 use crate::{
@@ -103,15 +103,14 @@ pub fn NotificationsSidebarItem(
         });
     }
     let label = text.clone();
-    let item = match render_item {
+    match render_item {
         // A custom item places itself; the toasts follow it.
-        Some(render) => view! {
+        Some(render) => Either::Left(view! {
             {render(RenderItemProps { unread_count: unread, to: "/notifications".into(), on_click })}
             {snackbar_enabled.then(|| view! { <Toaster auto_hide=snackbar_auto_hide_duration/> })}
-        }
-        .into_any(),
+        }),
         // Inside a transition: the first paint waits for the count (the label names it too).
-        None => view! {
+        None => Either::Right(view! {
                 <Transition fallback=|| ()>
                 <a
                     href="/notifications"
@@ -140,10 +139,8 @@ pub fn NotificationsSidebarItem(
                 </a>
                 </Transition>
                 {snackbar_enabled.then(|| view! { <Toaster auto_hide=snackbar_auto_hide_duration/> })}
-        }
-        .into_any(),
-    };
-    view! { {item} }.into_any()
+        }),
+    }
 }
 
 /// Browser notifications (the Notification API), only in the browser.

@@ -3,10 +3,10 @@
 
 use std::collections::HashSet;
 
-use leptos::{either::Either, html, prelude::*};
+use leptos::{either::Either, html, prelude::*, server_fn::ServerFn};
 
 use super::{
-    api::{SetRead, SetSaved, mark_all_read, update_notifications},
+    api::{Changes, SetRead, SetSaved, mark_all_read, update_notifications},
     filters::{Filters, PAGE_SIZES},
     keyboard::{ShortcutsDialog, Triage, provide_triage},
     page::use_page_data,
@@ -28,17 +28,15 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
     let data = use_page_data();
     let filters = data.filters;
     let selected = RwSignal::new(HashSet::<String>::new());
-    let set_read = ServerAction::<SetRead>::new();
-    let set_saved = ServerAction::<SetSaved>::new();
-    let bulk = Action::new(|(ids, read, saved): &(Vec<String>, Option<bool>, Option<bool>)| {
+    // One action for every read and save change, one row or many: rows post their forms
+    // through it once hydrated.
+    let update: Changes = Action::new(|(ids, read, saved): &(Vec<String>, Option<bool>, Option<bool>)| {
         update_notifications(ids.clone(), *read, *saved)
     });
     let mark_all = Action::new(|_: &()| mark_all_read());
     // Whatever this page changes, it shows at once (other tabs hear it through signals).
     Effect::new(move |_| {
-        set_read.version().track();
-        set_saved.version().track();
-        bulk.version().track();
+        update.version().track();
         mark_all.version().track();
         data.refresh.run(());
     });
@@ -62,7 +60,7 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
             selected.update(|s| s.retain(|id| shown.contains(id)));
         }
     });
-    let triage = provide_triage(rows, selected, set_read, set_saved);
+    let triage = provide_triage(rows, selected, update);
     let confirming = RwSignal::new(false);
 
     let table_title = move || filters.get().view.title(total.get());
@@ -99,7 +97,7 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
                     })
                 }}
                 <Show when=move || !rows.with(Vec::is_empty) fallback=move || view! { <EmptyState/> }>
-                    <BulkToolbar rows selected bulk unread=data.unread confirming/>
+                    <BulkToolbar rows selected update unread=data.unread confirming/>
                     <table class="w-full table-fixed border-collapse text-sm" aria-labelledby="notifications-title">
                         <thead class="sr-only sm:not-sr-only">
                             <tr class="border-b border-zinc-200 text-left text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
@@ -114,7 +112,7 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
                                 key=|(index, n)| (n.id.clone(), n.read.clone(), n.saved.clone(), n.updated.clone(), *index)
                                 let:((index, notification))
                             >
-                                <Row notification index selected triage set_read set_saved mark_as_read_on_link_open/>
+                                <Row notification index selected triage update mark_as_read_on_link_open/>
                             </For>
                         </tbody>
                     </table>
@@ -123,9 +121,8 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
             <Pager total/>
         </div>
         <ConfirmMarkAll open=confirming mark_all/>
-        <ShortcutsDialog/>
+        <ShortcutsDialog triage/>
     }
-    .into_any()
 }
 
 #[component]
@@ -177,14 +174,12 @@ fn SelectAll(rows: Memo<Vec<Notification>>, selected: RwSignal<HashSet<String>>)
     }
 }
 
-type BulkAction = Action<(Vec<String>, Option<bool>, Option<bool>), Result<Vec<Notification>, ServerFnError>>;
-
 /// Mark selected read/unread and saved/unsaved, and mark all read.
 #[component]
 fn BulkToolbar(
     rows: Memo<Vec<Notification>>,
     selected: RwSignal<HashSet<String>>,
-    bulk: BulkAction,
+    update: Changes,
     unread: Signal<i64>,
     confirming: RwSignal<bool>,
 ) -> impl IntoView {
@@ -207,7 +202,7 @@ fn BulkToolbar(
                 disabled=none
                 on:click=move |_| {
                     let read = !any_read();
-                    bulk.dispatch((ids(), Some(read), None));
+                    update.dispatch((ids(), Some(read), None));
                 }
             >
                 <Icon kind=IconKind::Check class="h-4 w-4"/>
@@ -219,7 +214,7 @@ fn BulkToolbar(
                 disabled=none
                 on:click=move |_| {
                     let saved = !any_saved();
-                    bulk.dispatch((ids(), None, Some(saved)));
+                    update.dispatch((ids(), None, Some(saved)));
                 }
             >
                 <Icon kind=IconKind::Bookmark class="h-4 w-4"/>
@@ -235,7 +230,6 @@ fn BulkToolbar(
             </button>
         </div>
     }
-    .into_any()
 }
 
 const BUTTON: &str = "inline-flex items-center gap-1.5 rounded-md px-2.5 py-1.5 text-sm font-medium text-zinc-700 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-sky-500 disabled:cursor-not-allowed disabled:opacity-40 dark:text-zinc-200 dark:ring-zinc-700 dark:hover:bg-zinc-800";
@@ -279,7 +273,6 @@ fn ConfirmMarkAll(open: RwSignal<bool>, mark_all: Action<(), Result<u64, ServerF
             </p>
         </Show>
     }
-    .into_any()
 }
 
 #[component]
@@ -288,8 +281,7 @@ fn Row(
     index: usize,
     selected: RwSignal<HashSet<String>>,
     triage: Triage,
-    set_read: ServerAction<SetRead>,
-    set_saved: ServerAction<SetSaved>,
+    update: Changes,
     mark_as_read_on_link_open: bool,
 ) -> impl IntoView {
     let data = use_page_data();
@@ -342,7 +334,7 @@ fn Row(
             let id = id.clone();
             let on_open = move |_| {
                 if mark_as_read_on_link_open && !is_read {
-                    set_read.dispatch(SetRead { id: id.clone(), read: true });
+                    update.dispatch((vec![id.clone()], Some(true), None));
                 }
             };
             Either::Left(view! {
@@ -411,47 +403,54 @@ fn Row(
             </td>
             <td class="px-4 py-3">
                 <div class="flex justify-end gap-1">
-                    <ActionForm action=set_saved attr:class="contents">
-                        <RowToggle id=id_for_save field="saved" on=is_saved
-                            labels=("Undo save", "Save for later") icons=(IconKind::BookmarkFilled, IconKind::Bookmark)/>
-                    </ActionForm>
-                    <ActionForm action=set_read attr:class="contents">
-                        <RowToggle id=id_for_read field="read" on=is_read
-                            labels=("Mark as unread", "Mark as read") icons=(IconKind::Envelope, IconKind::Check)/>
-                    </ActionForm>
+                    <RowToggle id=id_for_save field="saved" on=is_saved update
+                        labels=("Undo save", "Save for later") icons=(IconKind::BookmarkFilled, IconKind::Bookmark)/>
+                    <RowToggle id=id_for_read field="read" on=is_read update
+                        labels=("Mark as unread", "Mark as read") icons=(IconKind::Envelope, IconKind::Check)/>
                 </div>
             </td>
         </tr>
     }
-    .into_any()
 }
 
-/// The inside of a row's read or save form: it posts `id` and the flag's new value, so it works
-/// without JavaScript; hydrated, the form goes through the server function in place.
+/// A row's read or save form: it posts `id` and the flag's new value to its server function, so
+/// it works without JavaScript; hydrated, the change goes through `update` in place.
 #[component]
 fn RowToggle(
     id: String,
     field: &'static str,
     on: bool,
+    update: Changes,
     /// (when on, when off)
     labels: (&'static str, &'static str),
     icons: (IconKind, IconKind),
 ) -> impl IntoView {
     let (label, icon) = if on { (labels.0, icons.0) } else { (labels.1, icons.1) };
     let icon_class = if on && field == "saved" { "h-5 w-5 text-amber-600 dark:text-amber-400" } else { "h-5 w-5" };
+    let url = if field == "read" { SetRead::url() } else { SetSaved::url() };
+    let submit = {
+        let id = id.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let (read, saved) = if field == "read" { (Some(!on), None) } else { (None, Some(!on)) };
+            update.dispatch((vec![id.clone()], read, saved));
+        }
+    };
     view! {
-        <input type="hidden" name="id" value=id/>
-        <input type="hidden" name=field value=(!on).to_string()/>
-        <button
-            type="submit"
-            data-action=field
-            title=label
-            aria-pressed=on.to_string()
-            class="rounded p-1.5 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
-        >
-            <Icon kind=icon class=icon_class/>
-            <span class="sr-only">{label}</span>
-        </button>
+        <form method="post" action=url class="contents" on:submit=submit>
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name=field value=(!on).to_string()/>
+            <button
+                type="submit"
+                data-action=field
+                title=label
+                aria-pressed=on.to_string()
+                class="rounded p-1.5 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+            >
+                <Icon kind=icon class=icon_class/>
+                <span class="sr-only">{label}</span>
+            </button>
+        </form>
     }
 }
 
@@ -523,7 +522,6 @@ fn SearchBox() -> impl IntoView {
             }}
         </form>
     }
-    .into_any()
 }
 
 /// The current filters as hidden inputs, except `skip` (and the page, which starts over): a
@@ -589,7 +587,6 @@ fn Pager(total: Signal<i64>) -> impl IntoView {
             </Transition>
         </nav>
     }
-    .into_any()
 }
 
 /// Previous or next: a link that works without JavaScript and, once hydrated, changes the page

@@ -75,7 +75,6 @@ pub fn Toaster(auto_hide: Duration) -> impl IntoView {
             </For>
         </div>
     }
-    .into_any()
 }
 
 #[component]
@@ -142,7 +141,6 @@ fn ToastCard(toast: Toast, dismiss: impl Fn(&str) + Copy + Send + Sync + 'static
             </button>
         </div>
     }
-    .into_any()
 }
 
 #[cfg(test)]
