@@ -68,10 +68,10 @@ pub fn backoff_millis(attempt: u32, random: f64) -> u32 {
 mod client {
     use std::{cell::RefCell, collections::HashMap, rc::Rc, time::Duration};
 
-    use futures::{SinkExt, StreamExt, channel::mpsc};
-    use gloo_net::websocket::{Message, futures::WebSocket};
     use leptos::prelude::*;
     use serde::{Deserialize, Serialize};
+    use wasm_bindgen::{JsCast, closure::Closure};
+    use web_sys::{MessageEvent, WebSocket};
 
     /// Gets the text of each frame with a message on its channel.
     type Listener = Rc<dyn Fn(&str)>;
@@ -101,22 +101,57 @@ mod client {
         resyncs: ArcRwSignal<u64>,
     }
 
+    /// The socket's event handlers; dropping them with the socket frees them.
+    struct Handlers {
+        _open: Closure<dyn FnMut()>,
+        _message: Closure<dyn FnMut(MessageEvent)>,
+        _close: Closure<dyn FnMut()>,
+    }
+
     /// The page's one connection.
     struct Client {
         channels: HashMap<String, Channel>,
-        /// Frames to send; `None` while disconnected (subscriptions are sent on connect anyway).
-        outbox: Option<mpsc::UnboundedSender<String>>,
+        /// The socket, while one is open or opening, with its handlers.
+        socket: Option<(WebSocket, Handlers)>,
+        /// Counts sockets, so the events of a closed one are told apart from the current one's.
+        generation: u64,
         available: ArcRwSignal<bool>,
-        running: bool,
+        /// Failed attempts since the last open, for the backoff.
+        attempt: u32,
+        /// A reconnect is scheduled.
+        waiting: bool,
         next_id: u64,
+    }
+
+    impl Client {
+        /// Sends `frame` if the socket is open; subscriptions are sent again on open anyway.
+        fn send(&self, frame: &str) {
+            if let Some((socket, _)) = &self.socket
+                && socket.ready_state() == WebSocket::OPEN
+            {
+                let _ = socket.send_with_str(frame);
+            }
+        }
+
+        /// Ends the current socket without a reconnect.
+        fn close(&mut self) {
+            if let Some((socket, _)) = self.socket.take() {
+                socket.set_onopen(None);
+                socket.set_onmessage(None);
+                socket.set_onclose(None);
+                let _ = socket.close_with_code(1000);
+            }
+        }
     }
 
     thread_local! {
         static CLIENT: RefCell<Client> = RefCell::new(Client {
             channels: HashMap::new(),
-            outbox: None,
+            socket: None,
+            generation: 0,
             available: ArcRwSignal::new(false),
-            running: false,
+            attempt: 0,
+            waiting: false,
             next_id: 0,
         });
     }
@@ -138,15 +173,14 @@ mod client {
             });
             entry.listeners.push((id, Rc::new(listener)));
             let resyncs = entry.resyncs.clone();
-            if first && let Some(outbox) = &client.outbox {
-                let _ = outbox.unbounded_send(request("subscribe", channel, None));
+            if first {
+                client.send(&request("subscribe", channel, None));
             }
-            let start = !client.running;
-            client.running = true;
+            let start = client.socket.is_none() && !client.waiting;
             (id, client.available.clone(), resyncs, start)
         });
         if start {
-            leptos::task::spawn_local(run());
+            connect();
         }
         let channel = channel.to_owned();
         on_cleanup(move || unsubscribe(&channel, id));
@@ -159,12 +193,13 @@ mod client {
             entry.listeners.retain(|(other, _)| *other != id);
             if entry.listeners.is_empty() {
                 client.channels.remove(channel);
-                if let Some(outbox) = &client.outbox {
-                    let _ = outbox.unbounded_send(request("unsubscribe", channel, None));
-                }
-                // Nothing left to listen for: closing the outbox closes the socket (code 1000).
+                client.send(&request("unsubscribe", channel, None));
+                // Nothing left to listen for: the socket closes (code 1000).
                 if client.channels.is_empty() {
-                    client.outbox = None;
+                    client.close();
+                    let available = client.available.clone();
+                    // Signals are set outside the borrow: what they wake may subscribe.
+                    set_timeout(move || available.set(false), Duration::ZERO);
                 }
             }
         });
@@ -195,69 +230,81 @@ mod client {
         Some(format!("{scheme}://{}/api/signals", location.host().ok()?))
     }
 
-    async fn sleep(duration: Duration) {
-        let (done, wait) = futures::channel::oneshot::channel::<()>();
-        set_timeout(
-            move || {
-                let _ = done.send(());
-            },
-            duration,
-        );
-        let _ = wait.await;
+    /// Opens a socket; on open it subscribes to every channel from where each left off, and
+    /// when it closes another is tried after a backoff, while anything is subscribed.
+    fn connect() {
+        let Some(socket) = url().and_then(|url| WebSocket::new(&url).ok()) else {
+            reconnect_later();
+            return;
+        };
+        let generation = CLIENT.with_borrow_mut(|client| {
+            client.generation += 1;
+            client.generation
+        });
+        let current = move |client: &Client| client.generation == generation && client.socket.is_some();
+        let open = Closure::<dyn FnMut()>::new(move || {
+            let available = CLIENT.with_borrow_mut(|client| {
+                if !current(client) {
+                    return None;
+                }
+                client.attempt = 0;
+                for (channel, entry) in &client.channels {
+                    client.send(&request("subscribe", channel, entry.position));
+                }
+                Some(client.available.clone())
+            });
+            if let Some(available) = available {
+                available.set(true);
+            }
+        });
+        let message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+            if let Some(text) = event.data().as_string() {
+                dispatch(&text);
+            }
+        });
+        let close = Closure::<dyn FnMut()>::new(move || {
+            let closed = CLIENT.with_borrow_mut(|client| {
+                if !current(client) {
+                    return None;
+                }
+                Some((client.socket.take(), client.available.clone(), !client.channels.is_empty()))
+            });
+            if let Some((socket, available, again)) = closed {
+                // This handler is one of the socket's: it is freed once it has returned.
+                set_timeout(move || drop(socket), Duration::ZERO);
+                available.set(false);
+                if again {
+                    reconnect_later();
+                }
+            }
+        });
+        socket.set_onopen(Some(open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(close.as_ref().unchecked_ref()));
+        CLIENT.with_borrow_mut(|client| {
+            client.socket = Some((socket, Handlers { _open: open, _message: message, _close: close }));
+        });
     }
 
-    /// Keeps one connection up while anything is subscribed.
-    async fn run() {
-        let mut attempt = 0u32;
-        loop {
-            if CLIENT.with_borrow(|client| client.channels.is_empty()) {
-                break;
-            }
-            if let Some(socket) = url().and_then(|url| WebSocket::open(&url).ok()) {
-                let (mut sink, mut stream) = socket.split();
-                let (outbox, mut frames) = mpsc::unbounded::<String>();
-                let available = CLIENT.with_borrow_mut(|client| {
-                    for (channel, entry) in &client.channels {
-                        let _ = outbox.unbounded_send(request("subscribe", channel, entry.position));
-                    }
-                    client.outbox = Some(outbox);
-                    client.available.clone()
+    fn reconnect_later() {
+        let delay = CLIENT.with_borrow_mut(|client| {
+            client.waiting = true;
+            let delay = super::backoff_millis(client.attempt, js_sys::Math::random());
+            client.attempt = client.attempt.saturating_add(1);
+            delay
+        });
+        set_timeout(
+            || {
+                let go = CLIENT.with_borrow_mut(|client| {
+                    client.waiting = false;
+                    client.socket.is_none() && !client.channels.is_empty()
                 });
-                let writer = async {
-                    let mut opened = false;
-                    while let Some(frame) = frames.next().await {
-                        // The sink waits for the handshake: the first send succeeding means open.
-                        if sink.send(Message::Text(frame)).await.is_err() {
-                            return;
-                        }
-                        if !opened {
-                            opened = true;
-                            attempt = 0;
-                            available.set(true);
-                        }
-                    }
-                    let _ = sink.close().await;
-                };
-                let reader = async {
-                    while let Some(Ok(message)) = stream.next().await {
-                        if let Message::Text(text) = message {
-                            dispatch(&text);
-                        }
-                    }
-                };
-                futures::pin_mut!(writer, reader);
-                futures::future::select(writer, reader).await;
-                CLIENT.with_borrow_mut(|client| client.outbox = None);
-                available.set(false);
-            }
-            if CLIENT.with_borrow(|client| client.channels.is_empty()) {
-                break;
-            }
-            let delay = super::backoff_millis(attempt, js_sys::Math::random());
-            attempt = attempt.saturating_add(1);
-            sleep(Duration::from_millis(u64::from(delay))).await;
-        }
-        CLIENT.with_borrow_mut(|client| client.running = false);
+                if go {
+                    connect();
+                }
+            },
+            Duration::from_millis(u64::from(delay)),
+        );
     }
 }
 

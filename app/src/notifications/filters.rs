@@ -221,6 +221,29 @@ impl Filters {
         pairs
     }
 
+    /// The value of one URL parameter as a form shows it, defaults included.
+    pub fn param(&self, key: &str) -> String {
+        match key {
+            "view" => self.view.key().to_owned(),
+            "sent" => self.sent_out.key().to_owned(),
+            "sort" => self.sort.key().to_owned(),
+            "severity" => self.severity.as_str().to_owned(),
+            "topic" => self.topic.clone().unwrap_or_default(),
+            "search" => self.search.clone().unwrap_or_default(),
+            "size" => self.size.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// These filters with one URL parameter set, read as the URL would be (anything unknown
+    /// falls back to the default), from the first page.
+    pub fn with_param(&self, key: &str, value: &str) -> Self {
+        let mut pairs: Vec<(&str, String)> =
+            self.with_page(0).params().into_iter().filter(|(k, _)| *k != key).collect();
+        pairs.push((key, value.to_owned()));
+        Self::from_query(&encode(&pairs))
+    }
+
     /// The same filters on another page (or another page size, which starts over).
     pub fn with_page(&self, page: u32) -> Self {
         Self { page, focus: None, ..self.clone() }
@@ -401,6 +424,17 @@ mod tests {
         assert_eq!(decode("q=%E2%9C%93"), vec![("q".to_owned(), "✓".to_owned())]);
         let f = Filters::from_query("view=read&view=saved&topic=a%26b");
         assert_eq!((f.view, f.topic.as_deref()), (View::Read, Some("a&b")));
+    }
+
+    #[test]
+    fn one_parameter_changes_and_the_page_starts_over() {
+        let f = Filters { topic: Some("builds".into()), page: 3, ..Filters::default() };
+        let g = f.with_param("severity", "high");
+        assert_eq!((g.severity, g.topic.as_deref(), g.page), (Severity::High, Some("builds"), 0));
+        assert_eq!(g.param("severity"), "high");
+        assert_eq!(g.with_param("topic", "").topic, None);
+        assert_eq!(g.with_param("view", "bogus").view, View::Unread);
+        assert_eq!(Filters::default().param("topic"), "");
     }
 
     #[test]

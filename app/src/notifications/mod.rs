@@ -59,13 +59,15 @@ pub fn severity_style(severity: Severity) -> SeverityStyle {
 }
 
 /// "ci-bot:builds_failed" → "Ci bot builds failed": ids made readable where no name is given.
+/// Only an ASCII first letter is capitalised: Unicode's case tables would cost the WASM more
+/// than all of the settings page, for ids that are ASCII in practice.
 pub fn display_name(id: &str) -> String {
     let spaced: String = id.chars().map(|c| if matches!(c, '-' | '_' | ':') { ' ' } else { c }).collect();
-    let mut chars = spaced.trim().chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+    let mut name = spaced.trim().to_owned();
+    if let Some(first) = name.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
+    name
 }
 
 #[cfg(test)]
@@ -75,6 +77,7 @@ mod tests {
     #[test]
     fn ids_become_readable_names() {
         assert_eq!(display_name("external:ci-bot"), "External ci bot");
+        assert_eq!(display_name("émile"), "émile");
         assert_eq!(display_name("build_failed"), "Build failed");
         assert_eq!(display_name(""), "");
     }

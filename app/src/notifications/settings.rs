@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use leptos::{either::EitherOf3, prelude::*};
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 
 use super::{
@@ -91,9 +91,12 @@ pub fn UserNotificationSettings(
         }
     };
     let expanded = RwSignal::new(HashSet::<String>::new());
-    let origin_names = StoredValue::new(origin_names);
-    let topic_names = StoredValue::new(topic_names);
     let failed = move || matches!(save.value().get(), Some(Err(_)));
+    let toggle = Callback::new(move |(channel, origin, topic, value): (String, String, Option<String>, bool)| {
+        if let Some(settings) = current_untracked(loaded, save) {
+            save.dispatch(toggled(&settings, &channel, &origin, topic.as_deref(), value));
+        }
+    });
     view! {
         <section class="rounded-lg bg-white shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800" aria-labelledby="settings-title">
             <h2 id="settings-title" class="border-b border-zinc-200 px-4 py-3 text-lg font-semibold dark:border-zinc-800">"Notification settings"</h2>
@@ -102,21 +105,22 @@ pub fn UserNotificationSettings(
             </Show>
             <Transition fallback=|| view! { <p class="p-6 text-sm text-zinc-500">"Loading…"</p> }>
                 {move || {
-                    let Some(settings) = current() else {
-                        return EitherOf3::A(view! { <p class="p-6 text-sm text-red-700">"Could not load the settings."</p> });
+                    let message = |class: &'static str, testid: Option<&'static str>, text: &'static str| {
+                        Either::Left(view! { <p class=class data-testid=testid>{text}</p> })
                     };
-                    let channels: Vec<String> = settings.channels.iter().map(|c| c.id.clone()).collect();
-                    // Origins once, whichever channels list them, with the union of their topics.
-                    let mut origins = OriginTopics::new();
-                    add_origins(&mut origins, settings.channels.iter().flat_map(|c| &c.origins));
-                    if origins.is_empty() {
-                        return EitherOf3::B(view! {
-                            <p class="p-6 text-sm text-zinc-500 dark:text-zinc-400" data-testid="settings-empty">"No notification settings available, check back later"</p>
-                        });
+                    let Some(settings) = current() else {
+                        return message("p-6 text-sm text-red-700 dark:text-red-400", None, "Could not load the settings.");
+                    };
+                    let rows = setting_rows(&settings, &origin_names, &topic_names);
+                    if rows.is_empty() {
+                        return message(
+                            "p-6 text-sm text-zinc-500 dark:text-zinc-400",
+                            Some("settings-empty"),
+                            "No notification settings available, check back later",
+                        );
                     }
-                    let settings = StoredValue::new(settings);
-                    let channels = StoredValue::new(channels);
-                    EitherOf3::C(view! {
+                    let channels: Vec<String> = settings.channels.iter().map(|c| c.id.clone()).collect();
+                    Either::Right(view! {
                         <div class="overflow-x-auto">
                             <table class="w-full text-sm">
                                 <thead>
@@ -124,89 +128,11 @@ pub fn UserNotificationSettings(
                                         <th scope="col" class="w-10 px-4 py-2"><span class="sr-only">"Expand"</span></th>
                                         <th scope="col" class="px-2 py-2 font-medium">"Origin"</th>
                                         <th scope="col" class="px-2 py-2 font-medium">"Topic"</th>
-                                        {channels.get_value().into_iter().map(|c| view! { <th scope="col" class="px-4 py-2 text-center font-medium">{c}</th> }).collect_view()}
+                                        {channels.into_iter().map(|c| view! { <th scope="col" class="px-4 py-2 text-center font-medium">{c}</th> }).collect_view()}
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {origins.into_iter().map(|(origin, topics)| {
-                                        let origin_label = origin_names.with_value(|names| names.get(&origin).cloned()).unwrap_or_else(|| display_name(&origin));
-                                        let is_open = {
-                                            let origin = origin.clone();
-                                            move || expanded.with(|e| e.contains(&origin))
-                                        };
-                                        let toggle_open = {
-                                            let origin = origin.clone();
-                                            move |_| expanded.update(|e| if !e.remove(&origin) { e.insert(origin.clone()); })
-                                        };
-                                        let has_topics = !topics.is_empty();
-                                        let origin_for_rows = origin.clone();
-                                        let origin_label_for_rows = origin_label.clone();
-                                        view! {
-                                            <tr class="border-b border-zinc-100 dark:border-zinc-800" data-testid="settings-origin" data-origin=origin.clone()>
-                                                <td class="px-4 py-2">
-                                                    {has_topics.then(|| {
-                                                        let is_open = is_open.clone();
-                                                        let is_open_label = is_open.clone();
-                                                        view! {
-                                                            <button
-                                                                type="button"
-                                                                class="rounded p-1 text-zinc-500 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800"
-                                                                aria-expanded=move || is_open().to_string()
-                                                                on:click=toggle_open
-                                                            >
-                                                                <span class=move || if is_open_label() { "block rotate-0 transition" } else { "block -rotate-90 transition" }>
-                                                                    <Icon kind=IconKind::ChevronDown class="h-4 w-4"/>
-                                                                </span>
-                                                                <span class="sr-only">{format!("Topics of {origin_label}")}</span>
-                                                            </button>
-                                                        }
-                                                    })}
-                                                </td>
-                                                <td class="px-2 py-2 font-medium">{origin_label.clone()}</td>
-                                                <td class="px-2 py-2 text-zinc-500 dark:text-zinc-400">"all"</td>
-                                                {channels.get_value().into_iter().map(|channel| {
-                                                    let origin = origin.clone();
-                                                    let label = format!("{channel} notifications from {origin_label}");
-                                                    let on = settings.with_value(|s| enabled_for(s, &channel, &origin, None));
-                                                    view! {
-                                                        <td class="px-4 py-2 text-center">
-                                                            <Switch on label on_toggle=move |value| {
-                                                                save.dispatch(settings.with_value(|s| toggled(s, &channel, &origin, None, value)));
-                                                            }/>
-                                                        </td>
-                                                    }
-                                                }).collect_view()}
-                                            </tr>
-                                            <Show when=is_open.clone()>
-                                                {topics.iter().map(|topic| {
-                                                    let topic_label = topic_names.with_value(|names| names.get(topic).cloned()).unwrap_or_else(|| display_name(topic));
-                                                    let origin = origin_for_rows.clone();
-                                                    let origin_label = origin_label_for_rows.clone();
-                                                    let topic = topic.clone();
-                                                    view! {
-                                                        <tr class="border-b border-zinc-100 bg-zinc-50/60 dark:border-zinc-800 dark:bg-zinc-950/40" data-testid="settings-topic" data-topic=topic.clone()>
-                                                            <td></td>
-                                                            <td></td>
-                                                            <td class="px-2 py-2">{topic_label.clone()}</td>
-                                                            {channels.get_value().into_iter().map(|channel| {
-                                                                let origin = origin.clone();
-                                                                let topic = topic.clone();
-                                                                let label = format!("{channel} notifications from {origin_label} about {topic_label}");
-                                                                let on = settings.with_value(|s| enabled_for(s, &channel, &origin, Some(&topic)));
-                                                                view! {
-                                                                    <td class="px-4 py-2 text-center">
-                                                                        <Switch on label on_toggle=move |value| {
-                                                                            save.dispatch(settings.with_value(|s| toggled(s, &channel, &origin, Some(&topic), value)));
-                                                                        }/>
-                                                                    </td>
-                                                                }
-                                                            }).collect_view()}
-                                                        </tr>
-                                                    }
-                                                }).collect_view()}
-                                            </Show>
-                                        }
-                                    }).collect_view()}
+                                    {rows.into_iter().map(|row| view! { <SettingRow row expanded toggle/> }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -214,6 +140,128 @@ pub fn UserNotificationSettings(
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// The switches' state without subscribing: the last save's answer, or what was loaded.
+fn current_untracked(
+    loaded: Resource<Result<NotificationSettings, ServerFnError>>,
+    save: Action<NotificationSettings, Result<NotificationSettings, ServerFnError>>,
+) -> Option<NotificationSettings> {
+    match save.value().get_untracked() {
+        Some(Ok(saved)) => Some(saved),
+        _ => loaded.get_untracked().and_then(Result::ok),
+    }
+}
+
+/// One line of the matrix: an origin (all its topics), or one topic of it.
+struct SettingLine {
+    origin: String,
+    origin_label: String,
+    /// `None` for the origin's own line.
+    topic: Option<(String, String)>,
+    /// Whether the origin has topics to show (origin lines only).
+    expandable: bool,
+    /// Per channel: its id and whether the switch is on.
+    switches: Vec<(String, bool)>,
+}
+
+/// The matrix's lines: origins once, whichever channels list them, with the union of their
+/// topics; each origin followed by its topics.
+fn setting_rows(
+    settings: &NotificationSettings,
+    origin_names: &HashMap<String, String>,
+    topic_names: &HashMap<String, String>,
+) -> Vec<SettingLine> {
+    let mut origins = OriginTopics::new();
+    add_origins(&mut origins, settings.channels.iter().flat_map(|c| &c.origins));
+    let switches = |origin: &str, topic: Option<&str>| {
+        settings.channels.iter().map(|c| (c.id.clone(), enabled_for(settings, &c.id, origin, topic))).collect()
+    };
+    let mut lines = Vec::new();
+    for (origin, topics) in origins {
+        let origin_label = origin_names.get(&origin).cloned().unwrap_or_else(|| display_name(&origin));
+        lines.push(SettingLine {
+            origin: origin.clone(),
+            origin_label: origin_label.clone(),
+            topic: None,
+            expandable: !topics.is_empty(),
+            switches: switches(&origin, None),
+        });
+        for topic in topics {
+            let topic_label = topic_names.get(&topic).cloned().unwrap_or_else(|| display_name(&topic));
+            lines.push(SettingLine {
+                origin: origin.clone(),
+                origin_label: origin_label.clone(),
+                switches: switches(&origin, Some(&topic)),
+                topic: Some((topic, topic_label)),
+                expandable: false,
+            });
+        }
+    }
+    lines
+}
+
+/// One line of switches. Topic lines show while their origin is expanded.
+#[component]
+fn SettingRow(
+    row: SettingLine,
+    expanded: RwSignal<HashSet<String>>,
+    toggle: Callback<(String, String, Option<String>, bool)>,
+) -> impl IntoView {
+    let SettingLine { origin, origin_label, topic, expandable, switches } = row;
+    let is_open = {
+        let origin = origin.clone();
+        move || expanded.with(|e| e.contains(&origin))
+    };
+    let is_topic = topic.is_some();
+    let expand = expandable.then(|| {
+        let origin = origin.clone();
+        let is_open = is_open.clone();
+        let is_open_class = is_open.clone();
+        view! {
+            <button
+                type="button"
+                class="rounded p-1 text-zinc-500 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800"
+                aria-expanded=move || is_open().to_string()
+                on:click=move |_| expanded.update(|e| if !e.remove(&origin) { e.insert(origin.clone()); })
+            >
+                <span class=move || if is_open_class() { "block rotate-0 transition" } else { "block -rotate-90 transition" }>
+                    <Icon kind=IconKind::ChevronDown class="h-4 w-4"/>
+                </span>
+                <span class="sr-only">{format!("Topics of {origin_label}")}</span>
+            </button>
+        }
+    });
+    let about = match &topic {
+        Some((_, label)) => format!(" about {label}"),
+        None => String::new(),
+    };
+    let cells = switches
+        .into_iter()
+        .map(|(channel, on)| {
+            let label = format!("{channel} notifications from {origin_label}{about}");
+            let (origin, topic) = (origin.clone(), topic.as_ref().map(|(id, _)| id.clone()));
+            let on_toggle =
+                Callback::new(move |value| toggle.run((channel.clone(), origin.clone(), topic.clone(), value)));
+            view! { <td class="px-4 py-2 text-center"><Switch on label on_toggle/></td> }
+        })
+        .collect_view();
+    view! {
+        <tr
+            class=if is_topic { "border-b border-zinc-100 bg-zinc-50/60 dark:border-zinc-800 dark:bg-zinc-950/40" } else { "border-b border-zinc-100 dark:border-zinc-800" }
+            hidden=move || is_topic && !is_open()
+            data-testid=if is_topic { "settings-topic" } else { "settings-origin" }
+            data-origin=(!is_topic).then(|| origin.clone())
+            data-topic=topic.as_ref().map(|(id, _)| id.clone())
+        >
+            <td class="px-4 py-2">{expand}</td>
+            <td class="px-2 py-2 font-medium">{(!is_topic).then(|| origin_label.clone())}</td>
+            <td class=if is_topic { "px-2 py-2" } else { "px-2 py-2 text-zinc-500 dark:text-zinc-400" }>
+                {topic.as_ref().map_or_else(|| "all".to_owned(), |(_, label)| label.clone())}
+            </td>
+            {cells}
+        </tr>
     }
 }
 
@@ -243,11 +291,11 @@ pub fn BrowserNotifications() -> impl IntoView {
                     <p class="mt-1 text-sm text-zinc-600 dark:text-zinc-400" aria-live="polite">{note}</p>
                 </div>
                 {move || view! {
-                    <Switch on=on.get() label="Desktop notifications in this browser".to_owned() on_toggle=move |value| {
+                    <Switch on=on.get() label="Desktop notifications in this browser".to_owned() on_toggle=Callback::new(move |value| {
                         browser::set_preferred(value);
                         on.set(value);
                         permission.set(browser::permission());
-                    }/>
+                    })/>
                 }}
             </div>
         </section>
@@ -256,14 +304,14 @@ pub fn BrowserNotifications() -> impl IntoView {
 
 /// An accessible on/off switch.
 #[component]
-fn Switch(on: bool, label: String, on_toggle: impl Fn(bool) + 'static) -> impl IntoView {
+fn Switch(on: bool, label: String, on_toggle: Callback<bool>) -> impl IntoView {
     view! {
         <button
             type="button"
             role="switch"
             aria-checked=on.to_string()
             aria-label=label
-            on:click=move |_| on_toggle(!on)
+            on:click=move |_| on_toggle.run(!on)
             class=if on {
                 "relative inline-flex h-6 w-11 items-center rounded-full bg-sky-600 transition focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
             } else {
