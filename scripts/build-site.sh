@@ -34,10 +34,15 @@ if [ "$profile" = release ]; then
   mv "$staging/pkg/$name.opt.wasm" "$staging/pkg/$name.wasm"
 fi
 "$bin/tailwindcss" --input style/tailwind.css --output "$staging/pkg/$name.css" $css_flags 2>/dev/null
-# Served pre-compressed: the server picks the .gz when the browser accepts gzip.
-for file in "$staging/pkg/$name.wasm" "$staging/pkg/$name.js" "$staging/pkg/$name.css"; do
-  gzip -9 -k -f "$file"
-done
+# Served pre-compressed: the server picks the .gz when the browser accepts gzip. Release builds
+# use Zopfli (same format, about 4 % smaller, a few seconds); debug builds stay quick.
+if [ "$profile" = release ]; then
+  node scripts/compress.mjs "$staging/pkg/$name.wasm" "$staging/pkg/$name.js" "$staging/pkg/$name.css"
+else
+  for file in "$staging/pkg/$name.wasm" "$staging/pkg/$name.js" "$staging/pkg/$name.css"; do
+    gzip -9 -k -f "$file"
+  done
+fi
 
 # Swap in one step, so a running server never serves a half-built site.
 rm -rf "$site.old"

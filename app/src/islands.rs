@@ -6,6 +6,10 @@
 //! Islands do not share state; they share the one signals WebSocket (see [`crate::signals`]).
 //! Their props travel in the HTML as JSON, so they take the components' defaults: embedding
 //! apps that want other props use the components themselves.
+//!
+//! The pages are rendered whole before they are sent (`SsrMode::Async`), so an island's
+//! `<Transition>` never shows its fallback: the fallbacks are empty, and the WASM carries no
+//! type-erased "Loading…" views.
 
 use leptos::prelude::*;
 

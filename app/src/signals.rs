@@ -66,7 +66,7 @@ pub fn backoff_millis(attempt: u32, random: f64) -> u32 {
 
 #[cfg(feature = "hydrate")]
 mod client {
-    use std::{cell::RefCell, collections::HashMap, rc::Rc, time::Duration};
+    use std::{cell::RefCell, rc::Rc, time::Duration};
 
     use leptos::prelude::*;
     use serde::{Deserialize, Serialize};
@@ -110,7 +110,8 @@ mod client {
 
     /// The page's one connection.
     struct Client {
-        channels: HashMap<String, Channel>,
+        /// By name; a page has one or two, so a list (and no hash table in the WASM).
+        channels: Vec<(String, Channel)>,
         /// The socket, while one is open or opening, with its handlers.
         socket: Option<(WebSocket, Handlers)>,
         /// Counts sockets, so the events of a closed one are told apart from the current one's.
@@ -133,6 +134,10 @@ mod client {
             }
         }
 
+        fn channel(&mut self, name: &str) -> Option<&mut Channel> {
+            self.channels.iter_mut().find(|(other, _)| other == name).map(|(_, channel)| channel)
+        }
+
         /// Ends the current socket without a reconnect.
         fn close(&mut self) {
             if let Some((socket, _)) = self.socket.take() {
@@ -146,7 +151,7 @@ mod client {
 
     thread_local! {
         static CLIENT: RefCell<Client> = RefCell::new(Client {
-            channels: HashMap::new(),
+            channels: Vec::new(),
             socket: None,
             generation: 0,
             available: ArcRwSignal::new(false),
@@ -165,12 +170,14 @@ mod client {
         let (id, available, resyncs, start) = CLIENT.with_borrow_mut(|client| {
             client.next_id += 1;
             let id = client.next_id;
-            let first = !client.channels.contains_key(channel);
-            let entry = client.channels.entry(channel.to_owned()).or_insert_with(|| Channel {
-                listeners: Vec::new(),
-                position: None,
-                resyncs: ArcRwSignal::new(0),
+            let existing = client.channels.iter().position(|(name, _)| name == channel);
+            let first = existing.is_none();
+            let index = existing.unwrap_or_else(|| {
+                let entry = Channel { listeners: Vec::new(), position: None, resyncs: ArcRwSignal::new(0) };
+                client.channels.push((channel.to_owned(), entry));
+                client.channels.len() - 1
             });
+            let entry = &mut client.channels[index].1;
             entry.listeners.push((id, Rc::new(listener)));
             let resyncs = entry.resyncs.clone();
             if first {
@@ -189,10 +196,10 @@ mod client {
 
     fn unsubscribe(channel: &str, id: u64) {
         CLIENT.with_borrow_mut(|client| {
-            let Some(entry) = client.channels.get_mut(channel) else { return };
+            let Some(entry) = client.channel(channel) else { return };
             entry.listeners.retain(|(other, _)| *other != id);
             if entry.listeners.is_empty() {
-                client.channels.remove(channel);
+                client.channels.retain(|(name, _)| name != channel);
                 client.send(&request("unsubscribe", channel, None));
                 // Nothing left to listen for: the socket closes (code 1000).
                 if client.channels.is_empty() {
@@ -209,7 +216,7 @@ mod client {
     fn dispatch(text: &str) {
         let Ok(head) = serde_json::from_str::<Head>(text) else { return };
         let listeners: Vec<Listener> = CLIENT.with_borrow_mut(|client| {
-            let Some(entry) = client.channels.get_mut(&head.channel) else { return Vec::new() };
+            let Some(entry) = client.channel(&head.channel) else { return Vec::new() };
             if let Some(position) = head.position {
                 entry.position = Some(position);
             }

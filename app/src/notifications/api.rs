@@ -1,7 +1,7 @@
 //! Server functions for the notifications UI. Each goes through the same service as the REST
 //! API, with the REST API's query strings.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Json};
 
 use crate::model::{ListResponse, Notification, NotificationSettings, Status};
 
@@ -47,22 +47,22 @@ mod json_text {
     }
 }
 
-#[server(prefix = "/_srv", endpoint = "notifications/list", output = JsonText)]
+#[server(prefix = "/_srv", endpoint = "notifications/list", input = Json, output = JsonText)]
 pub async fn list_notifications(query: String) -> Result<ListResponse, ServerFnError> {
     backend()?.list(&request()?, &query).await.map_err(to_server_error)
 }
 
-#[server(prefix = "/_srv", endpoint = "notifications/get", output = JsonText)]
+#[server(prefix = "/_srv", endpoint = "notifications/get", input = Json, output = JsonText)]
 pub async fn get_notification(id: String) -> Result<Notification, ServerFnError> {
     backend()?.notification(&request()?, &id).await.map_err(to_server_error)
 }
 
-#[server(prefix = "/_srv", endpoint = "notifications/status", output = JsonText)]
+#[server(prefix = "/_srv", endpoint = "notifications/status", input = Json, output = JsonText)]
 pub async fn notification_status() -> Result<Status, ServerFnError> {
     backend()?.status(&request()?).await.map_err(to_server_error)
 }
 
-#[server(prefix = "/_srv", endpoint = "notifications/topics", output = JsonText)]
+#[server(prefix = "/_srv", endpoint = "notifications/topics", input = Json, output = JsonText)]
 pub async fn notification_topics(query: String) -> Result<Vec<String>, ServerFnError> {
     backend()?.topics(&request()?, &query).await.map_err(to_server_error)
 }
@@ -71,7 +71,7 @@ pub async fn notification_topics(query: String) -> Result<Vec<String>, ServerFnE
 pub type Changes = Action<(Vec<String>, Option<bool>, Option<bool>), Result<Vec<Notification>, ServerFnError>>;
 
 /// Marks notifications read/unread and saved/unsaved (bulk actions).
-#[server(prefix = "/_srv", endpoint = "notifications/update", output = JsonText)]
+#[server(prefix = "/_srv", endpoint = "notifications/update", input = Json, output = JsonText)]
 pub async fn update_notifications(
     ids: Vec<String>,
     read: Option<bool>,
@@ -95,17 +95,17 @@ pub async fn set_saved(id: String, saved: bool) -> Result<(), ServerFnError> {
     Ok(())
 }
 
-#[server(prefix = "/_srv", endpoint = "notifications/read-all", output = JsonText)]
+#[server(prefix = "/_srv", endpoint = "notifications/read-all", input = Json, output = JsonText)]
 pub async fn mark_all_read() -> Result<u64, ServerFnError> {
     backend()?.mark_all_read(&request()?, "").await.map_err(to_server_error)
 }
 
-#[server(prefix = "/_srv", endpoint = "notifications/settings", output = JsonText)]
+#[server(prefix = "/_srv", endpoint = "notifications/settings", input = Json, output = JsonText)]
 pub async fn get_settings() -> Result<NotificationSettings, ServerFnError> {
     backend()?.settings(&request()?).await.map_err(to_server_error)
 }
 
-#[server(prefix = "/_srv", endpoint = "notifications/save-settings", input = leptos::server_fn::codec::Json, output = JsonText)]
+#[server(prefix = "/_srv", endpoint = "notifications/save-settings", input = Json, output = JsonText)]
 pub async fn save_settings(settings: NotificationSettings) -> Result<NotificationSettings, ServerFnError> {
     backend()?.save_settings(&request()?, settings).await.map_err(to_server_error)
 }

@@ -102,7 +102,7 @@ pub fn UnreadNotificationsCard(
                 </h2>
                 <a href="/notifications" class="text-sm font-medium text-sky-700 hover:underline focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-sky-400">"View all"</a>
             </div>
-            <Transition fallback=|| view! { <p class="text-sm text-zinc-500">"Loading…"</p> }>
+            <Transition fallback=|| ()>
                 {move || {
                     let notifications = list.get().and_then(Result::ok).map(|l| l.notifications).unwrap_or_default();
                     if notifications.is_empty() {

@@ -1,11 +1,13 @@
 //! Keyboard triage: j/k to move, x to select, r to toggle read, s to toggle saved, Enter to
 //! open, ? for help. Rows use a roving tab stop, so Tab moves between the table and the rest.
 
-use std::collections::HashSet;
+use leptos::prelude::*;
 
-use leptos::{html, prelude::*};
-
-use super::{api::Changes, page::use_page_data};
+use super::{
+    api::Changes,
+    page::use_page_data,
+    table::{MODAL, use_modal},
+};
 use crate::model::Notification;
 
 #[derive(Clone, Copy)]
@@ -26,7 +28,7 @@ pub const SHORTCUTS: [(&str, &str); 7] = [
     ("?", "Show these shortcuts"),
 ];
 
-pub fn provide_triage(rows: Memo<Vec<Notification>>, selected: RwSignal<HashSet<String>>, update: Changes) -> Triage {
+pub fn provide_triage(rows: Memo<Vec<Notification>>, selected: RwSignal<Vec<String>>, update: Changes) -> Triage {
     let triage = Triage { focused: RwSignal::new(None), help: RwSignal::new(false) };
     let data = use_page_data();
 
@@ -98,7 +100,7 @@ fn on_key(
     ev: &web_sys::KeyboardEvent,
     triage: Triage,
     rows: Memo<Vec<Notification>>,
-    selected: RwSignal<HashSet<String>>,
+    selected: RwSignal<Vec<String>>,
     update: Changes,
 ) {
     use wasm_bindgen::JsCast;
@@ -130,11 +132,7 @@ fn on_key(
         }
         "x" => {
             if let Some(n) = row() {
-                selected.update(|s| {
-                    if !s.remove(&n.id) {
-                        s.insert(n.id.clone());
-                    }
-                });
+                selected.update(|s| super::toggle_in(s, &n.id));
             }
         }
         "r" => {
@@ -169,43 +167,37 @@ fn on_key(
 
 #[component]
 pub fn ShortcutsDialog(triage: Triage) -> impl IntoView {
-    let close = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
-        if triage.help.get()
-            && let Some(button) = close.get()
-        {
-            let _ = button.focus();
-        }
-    });
+    let dialog = use_modal(triage.help);
     view! {
-        <Show when=move || triage.help.get()>
-            <div class="fixed inset-0 z-40 flex items-center justify-center bg-zinc-950/50 p-4" on:click=move |_| triage.help.set(false)>
-                <div
-                    role="dialog"
-                    aria-modal="true"
-                    aria-labelledby="shortcuts-title"
-                    class="w-full max-w-sm rounded-lg bg-white p-6 shadow-xl dark:bg-zinc-900"
-                    on:click=|ev| ev.stop_propagation()
+        <dialog
+            node_ref=dialog
+            aria-labelledby="shortcuts-title"
+            class=MODAL
+            on:close=move |_| triage.help.set(false)
+            // A click on the backdrop lands on the dialog itself.
+            on:click=move |ev| {
+                if ev.target() == ev.current_target() {
+                    triage.help.set(false);
+                }
+            }
+        >
+            <h2 id="shortcuts-title" class="text-lg font-semibold">"Keyboard shortcuts"</h2>
+            <dl class="mt-4 grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+                {SHORTCUTS.iter().map(|(key, what)| view! {
+                    <dt><kbd class="rounded border border-zinc-300 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs dark:border-zinc-600 dark:bg-zinc-800">{*key}</kbd></dt>
+                    <dd class="text-zinc-700 dark:text-zinc-300">{*what}</dd>
+                }).collect_view()}
+            </dl>
+            <div class="mt-6 flex justify-end">
+                <button
+                    type="button"
+                    autofocus
+                    class="rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-sky-500 dark:ring-zinc-700 dark:hover:bg-zinc-800"
+                    on:click=move |_| triage.help.set(false)
                 >
-                    <h2 id="shortcuts-title" class="text-lg font-semibold">"Keyboard shortcuts"</h2>
-                    <dl class="mt-4 grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-                        {SHORTCUTS.iter().map(|(key, what)| view! {
-                            <dt><kbd class="rounded border border-zinc-300 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs dark:border-zinc-600 dark:bg-zinc-800">{*key}</kbd></dt>
-                            <dd class="text-zinc-700 dark:text-zinc-300">{*what}</dd>
-                        }).collect_view()}
-                    </dl>
-                    <div class="mt-6 flex justify-end">
-                        <button
-                            node_ref=close
-                            type="button"
-                            class="rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-sky-500 dark:ring-zinc-700 dark:hover:bg-zinc-800"
-                            on:click=move |_| triage.help.set(false)
-                        >
-                            "Close"
-                        </button>
-                    </div>
-                </div>
+                    "Close"
+                </button>
             </div>
-        </Show>
+        </dialog>
     }
 }

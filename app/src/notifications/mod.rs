@@ -58,6 +58,17 @@ pub fn severity_style(severity: Severity) -> SeverityStyle {
     }
 }
 
+/// Adds `id` to a small set kept as a list, or takes it out if it is there. (A list: the WASM
+/// then carries no hash table for the page's selection and expanded rows.)
+pub fn toggle_in(set: &mut Vec<String>, id: &str) {
+    match set.iter().position(|x| x == id) {
+        Some(at) => {
+            set.swap_remove(at);
+        }
+        None => set.push(id.to_owned()),
+    }
+}
+
 /// "ci-bot:builds_failed" → "Ci bot builds failed": ids made readable where no name is given.
 /// Only an ASCII first letter is capitalised: Unicode's case tables would cost the WASM more
 /// than all of the settings page, for ids that are ASCII in practice.

@@ -120,7 +120,11 @@ pub fn NotificationsBody(mark_as_read_on_link_open: bool) -> impl IntoView {
     let unread = Signal::derive(move || status.get().and_then(Result::ok).map_or(0, |s| s.unread));
     provide_context(PageData { filters, list, topics, unread, focused, refresh });
 
+    // One transition for the whole: the first paint waits for every resource (the list, the
+    // topics, the counts, a deep-linked notification), and later changes show what was there
+    // until the new data is in, so nothing flashes.
     view! {
+        <Transition fallback=|| ()>
         <div class="grid gap-6 p-4 sm:p-6 lg:grid-cols-[14rem_minmax(0,1fr)]">
             <aside aria-label="Filters">
                 <FilterPanel/>
@@ -129,6 +133,7 @@ pub fn NotificationsBody(mark_as_read_on_link_open: bool) -> impl IntoView {
                 <NotificationsTable mark_as_read_on_link_open/>
             </section>
         </div>
+        </Transition>
     }
 }
 

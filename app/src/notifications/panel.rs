@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{
-    filters::{DEFAULT_PAGE_SIZE, SentOut, Sort, View},
+    filters::{Filters, SentOut, Sort, View},
     page::use_page_data,
 };
 use crate::{address::use_address, hydration::use_hydrated, model::Severity};
@@ -42,18 +42,8 @@ pub fn FilterPanel() -> impl IntoView {
                 name="severity"
                 options=choices(Severity::ALL.map(|s| (s.as_str(), super::display_name(s.as_str()))).into())
             />
-            // The first paint waits for the topics.
-            <Transition fallback=|| ()>
-                <Select label="Topic" name="topic" options=topics/>
-            </Transition>
-            // The other parameters ride along, so the form changes only what it shows.
-            {move || {
-                let f = filters.get();
-                view! {
-                    {f.search.map(|s| view! { <input type="hidden" name="search" value=s/> })}
-                    {(f.size != DEFAULT_PAGE_SIZE).then(|| view! { <input type="hidden" name="size" value=f.size.to_string()/> })}
-                }
-            }}
+            <Select label="Topic" name="topic" options=topics/>
+            <HiddenFields except=&["view", "sent", "sort", "severity", "topic"]/>
             <button
                 type="submit"
                 class=move || if hydrated.get() { "sr-only" } else { "w-full rounded-md bg-sky-700 px-3 py-2 text-sm font-medium text-white hover:bg-sky-800" }
@@ -64,10 +54,16 @@ pub fn FilterPanel() -> impl IntoView {
     }
 }
 
-/// One filter: shows the URL's value of `name` and, once hydrated, sets it on change (back to
-/// the first page). One component, not generic, for all five: the WASM carries it once.
+/// One choice of the page's state: shows the URL's value of `name` and, once hydrated, sets it
+/// on change (back to the first page). One component, not generic, for the five filters and the
+/// page size: the WASM carries it once. `inline` puts the label beside the list.
 #[component]
-fn Select(label: &'static str, name: &'static str, options: Signal<Vec<(String, String)>>) -> impl IntoView {
+pub fn Select(
+    label: &'static str,
+    name: &'static str,
+    options: Signal<Vec<(String, String)>>,
+    #[prop(optional)] inline: bool,
+) -> impl IntoView {
     let data = use_page_data();
     let address = use_address();
     let id = format!("filter-{name}");
@@ -76,12 +72,21 @@ fn Select(label: &'static str, name: &'static str, options: Signal<Vec<(String, 
         address.navigate(&next.href(), false);
     };
     view! {
-        <div>
-            <label for=id.clone() class="mb-1 block text-sm font-medium text-zinc-700 dark:text-zinc-300">{label}</label>
+        <div class=inline.then_some("flex items-center gap-2")>
+            <label
+                for=id.clone()
+                class=if inline { "text-zinc-500 dark:text-zinc-400" } else { "mb-1 block text-sm font-medium text-zinc-700 dark:text-zinc-300" }
+            >
+                {label}
+            </label>
             <select
                 id=id
                 name=name
-                class="block w-full rounded-md border-0 bg-white py-1.5 pl-2 pr-8 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-sky-600 dark:bg-zinc-800 dark:text-zinc-100 dark:ring-zinc-700"
+                class=if inline {
+                    "rounded-md border-0 bg-white py-1 pl-2 pr-7 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-sky-600 dark:bg-zinc-800 dark:text-zinc-100 dark:ring-zinc-700"
+                } else {
+                    "block w-full rounded-md border-0 bg-white py-1.5 pl-2 pr-8 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-sky-600 dark:bg-zinc-800 dark:text-zinc-100 dark:ring-zinc-700"
+                }
                 on:change=on_change
             >
                 {move || {
@@ -99,5 +104,37 @@ fn Select(label: &'static str, name: &'static str, options: Signal<Vec<(String, 
                 }}
             </select>
         </div>
+    }
+}
+
+/// The rest of the page's state as hidden inputs, so a GET form changes only what it shows
+/// (`except`), from the first page.
+#[component]
+pub fn HiddenFields(except: &'static [&'static str]) -> impl IntoView {
+    let data = use_page_data();
+    move || {
+        data.filters
+            .with(|f| hidden_fields(f, except))
+            .into_iter()
+            .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+            .collect_view()
+    }
+}
+
+fn hidden_fields(filters: &Filters, except: &[&str]) -> Vec<(&'static str, String)> {
+    filters.with_page(0).params().into_iter().filter(|(name, _)| !except.contains(name)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_fields_keep_everything_but_what_the_form_shows() {
+        let f =
+            Filters { search: Some("a b&c".into()), topic: Some("t".into()), size: 20, page: 3, ..Filters::default() };
+        assert_eq!(hidden_fields(&f, &["search"]), vec![("topic", "t".to_owned()), ("size", "20".to_owned())]);
+        assert_eq!(hidden_fields(&f, &["size"]), vec![("topic", "t".to_owned()), ("search", "a b&c".to_owned())]);
+        assert_eq!(hidden_fields(&f, &["view", "sent", "sort", "severity", "topic"]).len(), 2);
     }
 }

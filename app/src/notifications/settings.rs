@@ -1,7 +1,7 @@
 //! Notification settings: the channel × origin × topic switches (`UserNotificationSettings`)
 //! and the page that holds them. Every change is saved at once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
@@ -10,6 +10,7 @@ use super::{
     api::{get_settings, save_settings},
     display_name,
     sidebar::browser,
+    toggle_in,
 };
 use crate::{
     components::{
@@ -90,7 +91,7 @@ pub fn UserNotificationSettings(
             _ => loaded.and_then(Result::ok),
         }
     };
-    let expanded = RwSignal::new(HashSet::<String>::new());
+    let expanded = RwSignal::new(Vec::<String>::new());
     let failed = move || matches!(save.value().get(), Some(Err(_)));
     let toggle = Callback::new(move |(channel, origin, topic, value): (String, String, Option<String>, bool)| {
         if let Some(settings) = current_untracked(loaded, save) {
@@ -103,7 +104,7 @@ pub fn UserNotificationSettings(
             <Show when=failed>
                 <p role="alert" class="px-4 py-2 text-sm text-red-700 dark:text-red-400">"Could not save the settings; showing what is stored."</p>
             </Show>
-            <Transition fallback=|| view! { <p class="p-6 text-sm text-zinc-500">"Loading…"</p> }>
+            <Transition fallback=|| ()>
                 {move || {
                     let message = |class: &'static str, testid: Option<&'static str>, text: &'static str| {
                         Either::Left(view! { <p class=class data-testid=testid>{text}</p> })
@@ -206,7 +207,7 @@ fn setting_rows(
 #[component]
 fn SettingRow(
     row: SettingLine,
-    expanded: RwSignal<HashSet<String>>,
+    expanded: RwSignal<Vec<String>>,
     toggle: Callback<(String, String, Option<String>, bool)>,
 ) -> impl IntoView {
     let SettingLine { origin, origin_label, topic, expandable, switches } = row;
@@ -224,7 +225,7 @@ fn SettingRow(
                 type="button"
                 class="rounded p-1 text-zinc-500 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800"
                 aria-expanded=move || is_open().to_string()
-                on:click=move |_| expanded.update(|e| if !e.remove(&origin) { e.insert(origin.clone()); })
+                on:click=move |_| expanded.update(|e| toggle_in(e, &origin))
             >
                 <span class=move || if is_open_class() { "block rotate-0 transition" } else { "block -rotate-90 transition" }>
                     <Icon kind=IconKind::ChevronDown class="h-4 w-4"/>

@@ -1,16 +1,15 @@
 //! The notifications table: selection, rows, per-row and bulk actions, mark-all-read, search
 //! and paging.
 
-use std::collections::HashSet;
-
 use leptos::{either::Either, html, prelude::*, server_fn::ServerFn};
 
 use super::{
     api::{Changes, SetRead, SetSaved, mark_all_read, update_notifications},
-    filters::{Filters, PAGE_SIZES},
+    filters::PAGE_SIZES,
     keyboard::{ShortcutsDialog, Triage, provide_triage},
     page::use_page_data,
-    severity_style,
+    panel::{HiddenFields, Select},
+    severity_style, toggle_in,
 };
 use crate::{
     address::use_address,
@@ -27,7 +26,7 @@ const DESCRIPTION_CHARS: usize = 100;
 pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
     let data = use_page_data();
     let filters = data.filters;
-    let selected = RwSignal::new(HashSet::<String>::new());
+    let selected = RwSignal::new(Vec::<String>::new());
     // One action for every read and save change, one row or many: rows post their forms
     // through it once hydrated.
     let update: Changes = Action::new(|(ids, read, saved): &(Vec<String>, Option<bool>, Option<bool>)| {
@@ -55,7 +54,7 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
     let total = Signal::derive(move || data.list.get().and_then(Result::ok).map_or(0, |l| l.total_count));
     // The selection only ever holds what is shown.
     Effect::new(move |_| {
-        let shown: HashSet<String> = rows.with(|rows| rows.iter().map(|r| r.id.clone()).collect());
+        let shown: Vec<String> = rows.with(|rows| rows.iter().map(|r| r.id.clone()).collect());
         if selected.with_untracked(|s| s.iter().any(|id| !shown.contains(id))) {
             selected.update(|s| s.retain(|id| shown.contains(id)));
         }
@@ -68,7 +67,7 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
         <div class="rounded-lg bg-white shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
             <div class="flex flex-wrap items-center justify-between gap-3 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
                 <h2 class="text-lg font-semibold" id="notifications-title" data-testid="table-title">
-                    <Transition fallback=|| "Notifications">{table_title}</Transition>
+                    {table_title}
                 </h2>
                 <div class="flex w-full items-center gap-2 sm:w-auto">
                     <SearchBox/>
@@ -85,7 +84,6 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
             </div>
             // The table is built once; only what depends on the data reacts (the rows by key), so
             // live updates neither flash nor move the focus.
-            <Transition fallback=|| view! { <p class="p-6 text-sm text-zinc-500">"Loading…"</p> }>
                 // The first paint waits for a deep-linked notification too. Read here, not in a
                 // closure of its own: built with `--cfg erase_components` (cargo-leptos debug
                 // builds), a closure rendering `()` hydrates out of step with the server's HTML
@@ -96,7 +94,10 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
                         <p role="alert" class="p-6 text-sm text-red-700 dark:text-red-400">{format!("Could not load notifications: {error}")}</p>
                     })
                 }}
-                <Show when=move || !rows.with(Vec::is_empty) fallback=move || view! { <EmptyState/> }>
+                // The empty state is always there, hidden while there are rows: a second view for the
+                // `Show` to swap in would cost the WASM a type-erased copy of it.
+                <EmptyState shown=Signal::derive(move || rows.with(Vec::is_empty))/>
+                <Show when=move || !rows.with(Vec::is_empty)>
                     <BulkToolbar rows selected update unread=data.unread confirming/>
                     <table class="w-full table-fixed border-collapse text-sm" aria-labelledby="notifications-title">
                         <thead class="sr-only sm:not-sr-only">
@@ -117,7 +118,6 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
                         </tbody>
                     </table>
                 </Show>
-            </Transition>
             <Pager total/>
         </div>
         <ConfirmMarkAll open=confirming mark_all/>
@@ -126,11 +126,11 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
 }
 
 #[component]
-fn EmptyState() -> impl IntoView {
+fn EmptyState(shown: Signal<bool>) -> impl IntoView {
     let data = use_page_data();
     let unread_view = move || data.filters.get().view == super::filters::View::Unread;
     view! {
-        <div class="flex flex-col items-center gap-2 px-6 py-16 text-center">
+        <div hidden=move || !shown.get() class="flex flex-col items-center gap-2 px-6 py-16 text-center">
             <Icon kind=IconKind::Bell class="h-10 w-10 text-zinc-300 dark:text-zinc-600"/>
             <p class="text-base font-medium" data-testid="empty">"No records to display"</p>
             <p class="text-sm text-zinc-500 dark:text-zinc-400">
@@ -142,9 +142,9 @@ fn EmptyState() -> impl IntoView {
 
 /// Tri-state "select all" for the rows shown.
 #[component]
-fn SelectAll(rows: Memo<Vec<Notification>>, selected: RwSignal<HashSet<String>>) -> impl IntoView {
+fn SelectAll(rows: Memo<Vec<Notification>>, selected: RwSignal<Vec<String>>) -> impl IntoView {
     let input = NodeRef::<html::Input>::new();
-    let count = move || selected.with(HashSet::len);
+    let count = move || selected.with(Vec::len);
     let all = move || count() > 0 && count() == rows.with(Vec::len);
     let some = move || count() > 0 && !all();
     Effect::new(move |_| {
@@ -163,7 +163,7 @@ fn SelectAll(rows: Memo<Vec<Notification>>, selected: RwSignal<HashSet<String>>)
                 aria-checked=move || if some() { "mixed" } else if all() { "true" } else { "false" }
                 on:change=move |_| {
                     if all() {
-                        selected.set(HashSet::new());
+                        selected.set(Vec::new());
                     } else {
                         selected.set(rows.with(|rows| rows.iter().map(|r| r.id.clone()).collect()));
                     }
@@ -178,48 +178,20 @@ fn SelectAll(rows: Memo<Vec<Notification>>, selected: RwSignal<HashSet<String>>)
 #[component]
 fn BulkToolbar(
     rows: Memo<Vec<Notification>>,
-    selected: RwSignal<HashSet<String>>,
+    selected: RwSignal<Vec<String>>,
     update: Changes,
     unread: Signal<i64>,
     confirming: RwSignal<bool>,
 ) -> impl IntoView {
-    let chosen = move || {
-        rows.with(|rows| rows.iter().filter(|r| selected.with(|s| s.contains(&r.id))).cloned().collect::<Vec<_>>())
-    };
-    let none = move || selected.with(HashSet::is_empty);
-    // If any chosen one is read, the button returns them to unread; likewise for saved.
-    let any_read = move || chosen().iter().any(|n| n.read.is_some());
-    let any_saved = move || chosen().iter().any(|n| n.saved.is_some());
-    let ids = move || selected.get().into_iter().collect::<Vec<_>>();
     view! {
         <div class="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800" role="toolbar" aria-label="Bulk actions">
             <span class="mr-2 text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite">
-                {move || match selected.with(HashSet::len) { 0 => None, n => Some(format!("{n} selected")) }}
+                {move || match selected.with(Vec::len) { 0 => None, n => Some(format!("{n} selected")) }}
             </span>
-            <button
-                type="button"
-                class=BUTTON
-                disabled=none
-                on:click=move |_| {
-                    let read = !any_read();
-                    update.dispatch((ids(), Some(read), None));
-                }
-            >
-                <Icon kind=IconKind::Check class="h-4 w-4"/>
-                {move || if any_read() { "Return selected among unread" } else { "Mark selected as read" }}
-            </button>
-            <button
-                type="button"
-                class=BUTTON
-                disabled=none
-                on:click=move |_| {
-                    let saved = !any_saved();
-                    update.dispatch((ids(), None, Some(saved)));
-                }
-            >
-                <Icon kind=IconKind::Bookmark class="h-4 w-4"/>
-                {move || if any_saved() { "Undo save for selected" } else { "Save selected for later" }}
-            </button>
+            <BulkButton rows selected update field="read" icon=IconKind::Check
+                labels=("Return selected among unread", "Mark selected as read")/>
+            <BulkButton rows selected update field="saved" icon=IconKind::Bookmark
+                labels=("Undo save for selected", "Save selected for later")/>
             <button
                 type="button"
                 class=format!("{BUTTON} ml-auto")
@@ -232,54 +204,99 @@ fn BulkToolbar(
     }
 }
 
+/// Marks the selected read (or saved); if any of them already is, it undoes that instead.
+#[component]
+fn BulkButton(
+    rows: Memo<Vec<Notification>>,
+    selected: RwSignal<Vec<String>>,
+    update: Changes,
+    /// `read` or `saved`.
+    field: &'static str,
+    icon: IconKind,
+    /// (when any is, when none is)
+    labels: (&'static str, &'static str),
+) -> impl IntoView {
+    let flag = move |n: &Notification| if field == "read" { n.read.is_some() } else { n.saved.is_some() };
+    let any = move || rows.with(|rows| selected.with(|s| rows.iter().any(|r| s.contains(&r.id) && flag(r))));
+    view! {
+        <button
+            type="button"
+            class=BUTTON
+            disabled=move || selected.with(Vec::is_empty)
+            on:click=move |_| {
+                let value = Some(!any());
+                let (read, saved) = if field == "read" { (value, None) } else { (None, value) };
+                update.dispatch((selected.get(), read, saved));
+            }
+        >
+            <Icon kind=icon class="h-4 w-4"/>
+            {move || if any() { labels.0 } else { labels.1 }}
+        </button>
+    }
+}
+
 const BUTTON: &str = "inline-flex items-center gap-1.5 rounded-md px-2.5 py-1.5 text-sm font-medium text-zinc-700 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-sky-500 disabled:cursor-not-allowed disabled:opacity-40 dark:text-zinc-200 dark:ring-zinc-700 dark:hover:bg-zinc-800";
 
 #[component]
 fn ConfirmMarkAll(open: RwSignal<bool>, mark_all: Action<(), Result<u64, ServerFnError>>) -> impl IntoView {
-    let cancel = NodeRef::<html::Button>::new();
+    let dialog = use_modal(open);
+    let failed = move || mark_all.value().with(|v| matches!(v, Some(Err(_))));
+    view! {
+        <dialog
+            node_ref=dialog
+            aria-labelledby="confirm-title"
+            aria-describedby="confirm-text"
+            class=MODAL
+            on:close=move |_| open.set(false)
+        >
+            <h2 id="confirm-title" class="text-lg font-semibold">"Are you sure?"</h2>
+            <p id="confirm-text" class="mt-2 text-sm text-zinc-600 dark:text-zinc-400">"Mark all notifications as read."</p>
+            <div class="mt-6 flex justify-end gap-2">
+                <button type="button" autofocus class=BUTTON on:click=move |_| open.set(false)>"Cancel"</button>
+                <button
+                    type="button"
+                    class="rounded-md bg-sky-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
+                    on:click=move |_| {
+                        mark_all.dispatch(());
+                        open.set(false);
+                    }
+                >
+                    "Mark All"
+                </button>
+            </div>
+        </dialog>
+        <p role="alert" hidden=move || !failed() class="fixed bottom-4 left-4 z-50 rounded-md bg-red-700 px-4 py-2 text-sm text-white shadow-lg">
+            "Failed to mark all notifications as read"
+        </p>
+    }
+}
+
+/// A modal `<dialog>`'s look: centred, over a dimmed page.
+pub const MODAL: &str = "m-auto w-[calc(100%-2rem)] max-w-sm rounded-lg bg-white p-6 text-zinc-900 shadow-xl backdrop:bg-zinc-950/50 dark:bg-zinc-900 dark:text-zinc-100";
+
+/// Shows the `<dialog>` it is put on as a modal while `open` is true. The browser keeps focus
+/// inside, focuses its `autofocus` control, and closes it on Escape (which sets `open` false
+/// through the dialog's `close` event).
+pub fn use_modal(open: RwSignal<bool>) -> NodeRef<html::Dialog> {
+    let dialog = NodeRef::<html::Dialog>::new();
     Effect::new(move |_| {
-        if open.get()
-            && let Some(button) = cancel.get()
-        {
-            let _ = button.focus();
+        let Some(dialog) = dialog.get() else { return };
+        match (open.get(), dialog.open()) {
+            (true, false) => {
+                let _ = dialog.show_modal();
+            }
+            (false, true) => dialog.close(),
+            _ => {}
         }
     });
-    let failed = move || matches!(mark_all.value().get(), Some(Err(_)));
-    view! {
-        <Show when=move || open.get()>
-            <div class="fixed inset-0 z-40 flex items-center justify-center bg-zinc-950/50 p-4" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
-                <div role="dialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-text" class="w-full max-w-sm rounded-lg bg-white p-6 shadow-xl dark:bg-zinc-900">
-                    <h2 id="confirm-title" class="text-lg font-semibold">"Are you sure?"</h2>
-                    <p id="confirm-text" class="mt-2 text-sm text-zinc-600 dark:text-zinc-400">"Mark all notifications as read."</p>
-                    <div class="mt-6 flex justify-end gap-2">
-                        <button node_ref=cancel type="button" class=BUTTON on:click=move |_| open.set(false)>"Cancel"</button>
-                        <button
-                            type="button"
-                            class="rounded-md bg-sky-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
-                            on:click=move |_| {
-                                mark_all.dispatch(());
-                                open.set(false);
-                            }
-                        >
-                            "Mark All"
-                        </button>
-                    </div>
-                </div>
-            </div>
-        </Show>
-        <Show when=failed>
-            <p role="alert" class="fixed bottom-4 left-4 z-50 rounded-md bg-red-700 px-4 py-2 text-sm text-white shadow-lg">
-                "Failed to mark all notifications as read"
-            </p>
-        </Show>
-    }
+    dialog
 }
 
 #[component]
 fn Row(
     notification: Notification,
     index: usize,
-    selected: RwSignal<HashSet<String>>,
+    selected: RwSignal<Vec<String>>,
     triage: Triage,
     update: Changes,
     mark_as_read_on_link_open: bool,
@@ -300,16 +317,10 @@ fn Row(
     };
     let toggle = {
         let id = id.clone();
-        move |_| {
-            selected.update(|s| {
-                if !s.remove(&id) {
-                    s.insert(id.clone());
-                }
-            })
-        }
+        move |_| selected.update(|s| toggle_in(s, &id))
     };
     let is_focused = move || triage.focused.get() == Some(index);
-    let row_class = move || {
+    let row_class = {
         let mut class = String::from(
             "group border-b border-zinc-100 align-top outline-none last:border-0 focus-visible:bg-sky-50 dark:border-zinc-800 dark:focus-visible:bg-sky-950/40",
         );
@@ -515,19 +526,9 @@ fn SearchBox() -> impl IntoView {
                 on:input=on_input
                 class="block w-full rounded-md border-0 bg-white py-1.5 pl-8 pr-2 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 placeholder:text-zinc-400 focus:ring-2 focus:ring-sky-600 dark:bg-zinc-800 dark:text-zinc-100 dark:ring-zinc-700"
             />
-            {move || {
-                let f = filters.get();
-                let keep = hidden_fields(&f, "search");
-                keep.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()
-            }}
+            <HiddenFields except=&["search"]/>
         </form>
     }
-}
-
-/// The current filters as hidden inputs, except `skip` (and the page, which starts over): a
-/// GET form that changes one thing.
-fn hidden_fields(filters: &Filters, skip: &str) -> Vec<(&'static str, String)> {
-    filters.with_page(0).params().into_iter().filter(|(name, _)| *name != skip).collect()
 }
 
 /// Rows per page, the range shown, and previous/next as links (they work without JavaScript).
@@ -559,32 +560,20 @@ fn Pager(total: Signal<i64>) -> impl IntoView {
     view! {
         <nav aria-label="Pages" class="flex flex-wrap items-center justify-end gap-4 border-t border-zinc-200 px-4 py-2 text-sm dark:border-zinc-800">
             <form method="get" action="/notifications" class="flex items-center gap-2">
-                <label for="page-size" class="text-zinc-500 dark:text-zinc-400">"Rows per page"</label>
-                <select
-                    id="page-size"
+                <Select
+                    label="Rows per page"
                     name="size"
-                    class="rounded-md border-0 bg-white py-1 pl-2 pr-7 text-sm ring-1 ring-inset ring-zinc-300 dark:bg-zinc-800 dark:ring-zinc-700"
-                    on:change=move |ev| {
-                        let size = event_target_value(&ev).parse().unwrap_or(super::filters::DEFAULT_PAGE_SIZE);
-                        let next = Filters { size, ..filters.get_untracked().with_page(0) };
-                        address.navigate(&next.href(), false);
-                    }
-                >
-                    {PAGE_SIZES.into_iter().map(|size| view! {
-                        <option value=size.to_string() selected=move || filters.get().size == size>{size.to_string()}</option>
-                    }).collect_view()}
-                </select>
-                {move || hidden_fields(&filters.get(), "size").into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
+                    inline=true
+                    options=Signal::stored(PAGE_SIZES.iter().map(|size| (size.to_string(), size.to_string())).collect())
+                />
+                <HiddenFields except=&["size"]/>
                 <button type="submit" class=move || if hydrated.get() { "sr-only" } else { "rounded-md px-2 py-1 ring-1 ring-zinc-300" }>"Apply"</button>
             </form>
-            // Everything here depends on the total: rendered once it is known, like the table.
-            <Transition fallback=|| ()>
-                <span class="tabular-nums text-zinc-600 dark:text-zinc-300" data-testid="range">{range}</span>
+            <span class="tabular-nums text-zinc-600 dark:text-zinc-300" data-testid="range">{range}</span>
                 <span class="flex gap-1">
                     {move || page_link(previous(), "prev", "Previous page", IconKind::ChevronLeft, address)}
                     {move || page_link(next(), "next", "Next page", IconKind::ChevronRight, address)}
                 </span>
-            </Transition>
         </nav>
     }
 }
@@ -621,18 +610,5 @@ fn page_link(
                 <Icon kind=icon/>
             </span>
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hidden_fields_keep_everything_but_the_one_changed() {
-        let f =
-            Filters { search: Some("a b&c".into()), topic: Some("t".into()), size: 20, page: 3, ..Filters::default() };
-        assert_eq!(hidden_fields(&f, "search"), vec![("topic", "t".to_owned()), ("size", "20".to_owned())]);
-        assert_eq!(hidden_fields(&f, "size"), vec![("topic", "t".to_owned()), ("search", "a b&c".to_owned())]);
     }
 }
