@@ -26,7 +26,22 @@ pub(crate) mod ssr {
         Ok(())
     }
 
+    /// The error for the browser. Called over HTTP (`/_srv/…`), the response gets the status
+    /// the error stands for (a server function's error is otherwise a 500); called while a page
+    /// renders, the page keeps its own.
     pub fn to_server_error(error: BackendError) -> ServerFnError {
+        use http::StatusCode;
+        let status = match &error {
+            BackendError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            BackendError::NotAllowed(_) => StatusCode::FORBIDDEN,
+            BackendError::NotFound(_) => StatusCode::NOT_FOUND,
+            BackendError::Invalid(_) => StatusCode::BAD_REQUEST,
+            BackendError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let called_over_http = use_context::<Parts>().is_some_and(|parts| parts.uri.path().starts_with("/_srv/"));
+        if called_over_http && let Some(response) = use_context::<ResponseOptions>() {
+            response.set_status(status);
+        }
         ServerFnError::new(error.to_string())
     }
 }

@@ -206,7 +206,13 @@ mod client {
                     client.close();
                     let available = client.available.clone();
                     // Signals are set outside the borrow: what they wake may subscribe.
-                    set_timeout(move || available.set(false), Duration::ZERO);
+                    set_timeout(
+                        move || {
+                            available.set(false);
+                            mark_body(false);
+                        },
+                        Duration::ZERO,
+                    );
                 }
             }
         });
@@ -262,6 +268,7 @@ mod client {
             });
             if let Some(available) = available {
                 available.set(true);
+                mark_body(true);
             }
         });
         let message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
@@ -280,6 +287,7 @@ mod client {
                 // This handler is one of the socket's: it is freed once it has returned.
                 set_timeout(move || drop(socket), Duration::ZERO);
                 available.set(false);
+                mark_body(false);
                 if again {
                     reconnect_later();
                 }
@@ -291,6 +299,14 @@ mod client {
         CLIENT.with_borrow_mut(|client| {
             client.socket = Some((socket, Handlers { _open: open, _message: message, _close: close }));
         });
+    }
+
+    /// `<body data-live>` while the socket is subscribed, so tests (and anyone reading the DOM)
+    /// can tell when live updates flow.
+    fn mark_body(live: bool) {
+        if let Some(body) = document().body() {
+            let _ = if live { body.set_attribute("data-live", "true") } else { body.remove_attribute("data-live") };
+        }
     }
 
     fn reconnect_later() {

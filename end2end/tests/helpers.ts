@@ -15,6 +15,11 @@ export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 }
 
+/** Live updates flow: the page's signals socket is open and subscribed (<body data-live>). */
+export async function live(page: Page) {
+  await expect(page.locator('body[data-live="true"]')).toHaveCount(1);
+}
+
 /** Signs in through the guest sign-in page, as a person would. */
 export async function signInAs(page: Page, displayName: string) {
   await page.goto('/sign-in');

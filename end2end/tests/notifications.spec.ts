@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, rows, send, signInAs, status, trackErrors } from './helpers';
+import { hydrated, live, rows, send, signInAs, status, trackErrors } from './helpers';
 
 // Each test is one person from end2end/catalog.yaml, so parallel tests never share a list.
 
@@ -97,6 +97,8 @@ test('a notification sent through the API appears live, with the count', async (
 test('a new notification shows a toast and counts in the title', async ({ page, request }) => {
   await signInAs(page, 'Tester 04');
   await expect(page).toHaveTitle('Home · Herald');
+  // A toast is for what arrives while the page listens.
+  await live(page);
   await send(request, 'user:default/tester-04', { title: 'Toast me', severity: 'critical', link: '/catalog' });
   const toast = page.getByTestId('toast');
   await expect(toast).toContainText('Toast me');
@@ -135,6 +137,7 @@ test('a browser notification is shown when the user allowed them', async ({ brow
   await expect(toggle).toHaveAttribute('aria-checked', 'true');
   await page.goto('/');
   await hydrated(page);
+  await live(page);
 
   const [{ id }] = await send(request, 'user:default/tester-05', { title: 'On the desktop', description: 'Body text' });
   await expect.poll(() => page.evaluate(() => (window as unknown as { shown: unknown[] }).shown)).toEqual([

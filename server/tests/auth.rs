@@ -19,6 +19,7 @@ on_both_engines!(
     signing_out_ends_the_session,
     an_expired_session_is_rejected,
     unknown_api_paths_are_enveloped_404s,
+    the_pages_server_functions_answer_with_the_status_of_their_error,
 );
 
 async fn guest_sign_in_returns_a_token_and_sets_a_session_cookie(engine: Engine) {
@@ -162,4 +163,20 @@ async fn unknown_api_paths_are_enveloped_404s(engine: Engine) {
     assert_eq!(body["request"]["url"], "/api/nothing/here?x=1");
     let response = app.client.delete(app.url("/api/auth/session")).send().await.unwrap();
     expect_error(response, 405, "Error").await;
+}
+
+async fn the_pages_server_functions_answer_with_the_status_of_their_error(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let status = |response: reqwest::Response| response.status();
+    // Without a session: 401, not a 500.
+    let response = app.post("/_srv/notifications/status").json(&json!({})).send().await.unwrap();
+    assert_eq!(status(response), StatusCode::UNAUTHORIZED);
+    // Someone else's notification is not found; one's own is.
+    let id = app.send_to("user:default/alice", "Hers").await;
+    let bob = app.sign_in("user:default/bob").await;
+    let response = app.post_as(&bob, "/_srv/notifications/get").json(&json!({ "id": id })).send().await.unwrap();
+    assert_eq!(status(response), StatusCode::NOT_FOUND);
+    let alice = app.sign_in("user:default/alice").await;
+    let response = app.post_as(&alice, "/_srv/notifications/get").json(&json!({ "id": id })).send().await.unwrap();
+    assert_eq!(status(response), StatusCode::OK);
 }

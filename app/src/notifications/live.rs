@@ -87,13 +87,14 @@ pub fn provide_live() -> Live {
         cooling: StoredValue::new(false),
         pending: StoredValue::new(false),
     };
-    // Any message, a resync, or a change of connection (something may have happened while
-    // disconnected, or between the page's render and the socket's opening).
+    // Any message, a resync, or a (re)connection: something may have happened while
+    // disconnected, or between the page's render and the socket's opening. Not a disconnection:
+    // a page being left closes its socket, and asking then only fails.
     Effect::new(move |previous: Option<()>| {
         handle.last.track();
         handle.resyncs.track();
-        handle.available.track();
-        if previous.is_some() {
+        let connected = handle.available.get();
+        if previous.is_some() && connected {
             live.refresh();
         }
     });
