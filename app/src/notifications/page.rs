@@ -17,7 +17,7 @@ use crate::{
         icons::{Icon, IconKind},
         layout::PageHeader,
     },
-    model::{ListResponse, Notification},
+    model::ListResponse,
     time::now_millis,
 };
 
@@ -25,12 +25,11 @@ use crate::{
 #[derive(Clone, Copy)]
 pub struct PageData {
     pub filters: Memo<Filters>,
+    /// The page of the list, a deep-linked notification on top when it is not on it.
     pub list: Resource<Result<ListResponse, ServerFnError>>,
     pub topics: Resource<Result<Vec<String>, ServerFnError>>,
     /// The unread count decides whether "Mark all read" is possible.
     pub unread: Signal<i64>,
-    /// The deep-linked notification, when `?id=` names one.
-    pub focused: Resource<Option<Notification>>,
     /// Refetch everything now (after this page's own actions), coalesced with live updates.
     pub refresh: Callback<()>,
 }
@@ -96,8 +95,21 @@ pub fn NotificationsBody(mark_as_read_on_link_open: bool) -> impl IntoView {
         None => set_local_version.update(|v| *v += 1),
     });
 
-    let list =
-        Resource::new(move || (filters.get(), version()), |(f, _)| list_notifications(f.list_query(now_millis())));
+    // The rows: the page of the list, with a deep-linked notification on top when it is not on
+    // it (one resource, so the first paint waits for both).
+    let list = Resource::new(
+        move || (filters.get(), version()),
+        |(f, _)| async move {
+            let mut list = list_notifications(f.list_query(now_millis())).await?;
+            if let Some(id) = f.focus
+                && !list.notifications.iter().any(|n| n.id == id)
+                && let Ok(focused) = get_notification(id).await
+            {
+                list.notifications.insert(0, focused);
+            }
+            Ok(list)
+        },
+    );
     let topics_key = move || {
         let f = filters.get();
         (f.topics_query(0), f.sent_out, version())
@@ -108,17 +120,8 @@ pub fn NotificationsBody(mark_as_read_on_link_open: bool) -> impl IntoView {
         Some(live) => live.status,
         None => Resource::new(version, |_| notification_status()),
     };
-    let focused = Resource::new(
-        move || filters.get().focus,
-        |id| async move {
-            match id {
-                Some(id) => get_notification(id).await.ok(),
-                None => None,
-            }
-        },
-    );
     let unread = Signal::derive(move || status.get().and_then(Result::ok).map_or(0, |s| s.unread));
-    provide_context(PageData { filters, list, topics, unread, focused, refresh });
+    provide_context(PageData { filters, list, topics, unread, refresh });
 
     // One transition for the whole: the first paint waits for every resource (the list, the
     // topics, the counts, a deep-linked notification), and later changes show what was there

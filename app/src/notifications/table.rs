@@ -40,17 +40,7 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
         data.refresh.run(());
     });
 
-    // The rows shown: the page, with a deep-linked notification added on top when it is not on it.
-    let rows = Memo::new(move |_| {
-        let mut rows: Vec<Notification> =
-            data.list.get().and_then(Result::ok).map(|l| l.notifications).unwrap_or_default();
-        if let Some(Some(focused)) = data.focused.get()
-            && !rows.iter().any(|r| r.id == focused.id)
-        {
-            rows.insert(0, focused);
-        }
-        rows
-    });
+    let rows = Memo::new(move |_| data.list.get().and_then(Result::ok).map(|l| l.notifications).unwrap_or_default());
     let total = Signal::derive(move || data.list.get().and_then(Result::ok).map_or(0, |l| l.total_count));
     // The selection only ever holds what is shown.
     Effect::new(move |_| {
@@ -84,40 +74,33 @@ pub fn NotificationsTable(mark_as_read_on_link_open: bool) -> impl IntoView {
             </div>
             // The table is built once; only what depends on the data reacts (the rows by key), so
             // live updates neither flash nor move the focus.
-                // The first paint waits for a deep-linked notification too. Read here, not in a
-                // closure of its own: built with `--cfg erase_components` (cargo-leptos debug
-                // builds), a closure rendering `()` hydrates out of step with the server's HTML
-                // and hydration stops there.
-                {move || {
-                    let _ = data.focused.get();
-                    data.list.get().and_then(Result::err).map(|error| view! {
-                        <p role="alert" class="p-6 text-sm text-red-700 dark:text-red-400">{format!("Could not load notifications: {error}")}</p>
-                    })
-                }}
-                // The empty state is always there, hidden while there are rows: a second view for the
-                // `Show` to swap in would cost the WASM a type-erased copy of it.
-                <EmptyState shown=Signal::derive(move || rows.with(Vec::is_empty))/>
-                <Show when=move || !rows.with(Vec::is_empty)>
-                    <BulkToolbar rows selected update unread=data.unread confirming/>
-                    <table class="w-full table-fixed border-collapse text-sm" aria-labelledby="notifications-title">
-                        <thead class="sr-only sm:not-sr-only">
-                            <tr class="border-b border-zinc-200 text-left text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
-                                <th scope="col" class="w-12 px-4 py-2"><SelectAll rows selected/></th>
-                                <th scope="col" class="px-2 py-2 font-medium">"Notification"</th>
-                                <th scope="col" class="w-24 px-4 py-2 text-right font-medium">"Actions"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            <For
-                                each=move || rows.get().into_iter().enumerate()
-                                key=|(index, n)| (n.id.clone(), n.read.clone(), n.saved.clone(), n.updated.clone(), *index)
-                                let:((index, notification))
-                            >
-                                <Row notification index selected triage update mark_as_read_on_link_open/>
-                            </For>
-                        </tbody>
-                    </table>
-                </Show>
+            {move || data.list.get().and_then(Result::err).map(|error| view! {
+                <p role="alert" class="p-6 text-sm text-red-700 dark:text-red-400">{format!("Could not load notifications: {error}")}</p>
+            })}
+            // The empty state is always there, hidden while there are rows: a second view for the
+            // `Show` to swap in would cost the WASM a type-erased copy of it.
+            <EmptyState shown=Signal::derive(move || rows.with(Vec::is_empty))/>
+            <Show when=move || !rows.with(Vec::is_empty)>
+                <BulkToolbar rows selected update unread=data.unread confirming/>
+                <table class="w-full table-fixed border-collapse text-sm" aria-labelledby="notifications-title">
+                    <thead class="sr-only sm:not-sr-only">
+                        <tr class="border-b border-zinc-200 text-left text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
+                            <th scope="col" class="w-12 px-4 py-2"><SelectAll rows selected/></th>
+                            <th scope="col" class="px-2 py-2 font-medium">"Notification"</th>
+                            <th scope="col" class="w-24 px-4 py-2 text-right font-medium">"Actions"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || rows.get().into_iter().enumerate()
+                            key=|(index, n)| (n.id.clone(), n.read.clone(), n.saved.clone(), n.updated.clone(), *index)
+                            let:((index, notification))
+                        >
+                            <Row notification index selected triage update mark_as_read_on_link_open/>
+                        </For>
+                    </tbody>
+                </table>
+            </Show>
             <Pager total/>
         </div>
         <ConfirmMarkAll open=confirming mark_all/>
