@@ -112,10 +112,9 @@ mod client {
     struct Client {
         /// By name; a page has one or two, so a list (and no hash table in the WASM).
         channels: Vec<(String, Channel)>,
-        /// The socket, while one is open or opening, with its handlers.
+        /// The socket, while one is open or opening, with its handlers. A socket closed on
+        /// purpose loses its handlers first, so only the current one's events arrive.
         socket: Option<(WebSocket, Handlers)>,
-        /// Counts sockets, so the events of a closed one are told apart from the current one's.
-        generation: u64,
         available: ArcRwSignal<bool>,
         /// Failed attempts since the last open, for the backoff.
         attempt: u32,
@@ -153,7 +152,6 @@ mod client {
         static CLIENT: RefCell<Client> = RefCell::new(Client {
             channels: Vec::new(),
             socket: None,
-            generation: 0,
             available: ArcRwSignal::new(false),
             attempt: 0,
             waiting: false,
@@ -204,15 +202,7 @@ mod client {
                 // Nothing left to listen for: the socket closes (code 1000).
                 if client.channels.is_empty() {
                     client.close();
-                    let available = client.available.clone();
-                    // Signals are set outside the borrow: what they wake may subscribe.
-                    set_timeout(
-                        move || {
-                            available.set(false);
-                            mark_body(false);
-                        },
-                        Duration::ZERO,
-                    );
+                    set_timeout(|| set_available(false), Duration::ZERO);
                 }
             }
         });
@@ -250,47 +240,27 @@ mod client {
             reconnect_later();
             return;
         };
-        let generation = CLIENT.with_borrow_mut(|client| {
-            client.generation += 1;
-            client.generation
-        });
-        let current = move |client: &Client| client.generation == generation && client.socket.is_some();
-        let open = Closure::<dyn FnMut()>::new(move || {
-            let available = CLIENT.with_borrow_mut(|client| {
-                if !current(client) {
-                    return None;
-                }
+        let open = Closure::<dyn FnMut()>::new(|| {
+            CLIENT.with_borrow_mut(|client| {
                 client.attempt = 0;
                 for (channel, entry) in &client.channels {
                     client.send(&request("subscribe", channel, entry.position));
                 }
-                Some(client.available.clone())
             });
-            if let Some(available) = available {
-                available.set(true);
-                mark_body(true);
-            }
+            set_available(true);
         });
         let message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
             if let Some(text) = event.data().as_string() {
                 dispatch(&text);
             }
         });
-        let close = Closure::<dyn FnMut()>::new(move || {
-            let closed = CLIENT.with_borrow_mut(|client| {
-                if !current(client) {
-                    return None;
-                }
-                Some((client.socket.take(), client.available.clone(), !client.channels.is_empty()))
-            });
-            if let Some((socket, available, again)) = closed {
-                // This handler is one of the socket's: it is freed once it has returned.
-                set_timeout(move || drop(socket), Duration::ZERO);
-                available.set(false);
-                mark_body(false);
-                if again {
-                    reconnect_later();
-                }
+        let close = Closure::<dyn FnMut()>::new(|| {
+            let (socket, again) = CLIENT.with_borrow_mut(|client| (client.socket.take(), !client.channels.is_empty()));
+            // This handler is one of the socket's: it is freed once it has returned.
+            set_timeout(move || drop(socket), Duration::ZERO);
+            set_available(false);
+            if again {
+                reconnect_later();
             }
         });
         socket.set_onopen(Some(open.as_ref().unchecked_ref()));
@@ -301,9 +271,11 @@ mod client {
         });
     }
 
-    /// `<body data-live>` while the socket is subscribed, so tests (and anyone reading the DOM)
-    /// can tell when live updates flow.
-    fn mark_body(live: bool) {
+    /// Whether live updates flow: the `available` signal, and `<body data-live>` so tests (and
+    /// anyone reading the DOM) can tell. Called outside the client's borrow: what the signal
+    /// wakes may subscribe.
+    fn set_available(live: bool) {
+        CLIENT.with_borrow(|client| client.available.clone()).set(live);
         if let Some(body) = document().body() {
             let _ = if live { body.set_attribute("data-live", "true") } else { body.remove_attribute("data-live") };
         }

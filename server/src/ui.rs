@@ -54,16 +54,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::map_response(page_redirects))
-        .layer(middleware::from_fn(with_caller))
+        .layer(middleware::from_fn(with_memory))
 }
 
-/// Who made a request, asked of the database once however many server functions its page
-/// calls (the notifications page renders five). A stale or foreign token is no one.
+/// What a request's server functions share, asked of the database once however many of them
+/// its page calls: who made it (a stale or foreign token is no one), and their counts (each
+/// island that shows them fetches them; a page renders reading, so they do not change under it).
 #[derive(Clone, Default)]
-struct Caller(Arc<tokio::sync::OnceCell<Option<Principal>>>);
+struct Memory(Arc<MemoryCells>);
 
-async fn with_caller(mut request: axum::extract::Request, next: middleware::Next) -> Response {
-    request.extensions_mut().insert(Caller::default());
+#[derive(Default)]
+struct MemoryCells {
+    caller: tokio::sync::OnceCell<Option<Principal>>,
+    status: tokio::sync::OnceCell<Status>,
+}
+
+async fn with_memory(mut request: axum::extract::Request, next: middleware::Next) -> Response {
+    request.extensions_mut().insert(Memory::default());
     next.run(request).await
 }
 
@@ -134,8 +141,14 @@ impl Backend for UiBackend {
     }
 
     async fn status(&self, request: &Parts) -> Result<Status, BackendError> {
-        let user = self.user(request).await?;
-        self.0.notifications.status(&user).await.map_err(to_backend)
+        let count = || async {
+            let user = self.user(request).await?;
+            self.0.notifications.status(&user).await.map_err(to_backend)
+        };
+        match request.extensions.get::<Memory>() {
+            Some(Memory(memory)) => memory.status.get_or_try_init(count).await.copied(),
+            None => count().await,
+        }
     }
 
     async fn topics(&self, request: &Parts, query: &str) -> Result<Vec<String>, BackendError> {
@@ -187,7 +200,7 @@ impl UiBackend {
         }
     }
 
-    /// The caller, from the request's memory when [`with_caller`] gave it one. Failures other
+    /// The caller, from the request's memory when [`with_memory`] gave it one. Failures other
     /// than a bad token are not remembered: the next call asks again.
     async fn caller(&self, request: &Parts) -> Result<Option<Principal>, BackendError> {
         let identify = || async {
@@ -197,8 +210,8 @@ impl UiBackend {
                 Err(error) => Err(to_backend(error)),
             }
         };
-        match request.extensions.get::<Caller>() {
-            Some(Caller(caller)) => caller.get_or_try_init(identify).await.cloned(),
+        match request.extensions.get::<Memory>() {
+            Some(Memory(memory)) => memory.caller.get_or_try_init(identify).await.cloned(),
             None => identify().await,
         }
     }

@@ -122,6 +122,8 @@ impl Sort {
 }
 
 pub const PAGE_SIZES: [u32; 4] = [5, 10, 20, 50];
+/// The URL's parameters, in the order links write them.
+const PARAMS: [&str; 9] = ["view", "sent", "sort", "severity", "topic", "search", "size", "page", "id"];
 /// Backstage's initial page size.
 pub const DEFAULT_PAGE_SIZE: u32 = 5;
 
@@ -190,35 +192,13 @@ impl Filters {
     /// The URL parameters that differ from the defaults, not yet encoded.
     pub fn params(&self) -> Vec<(&'static str, String)> {
         let defaults = Filters::default();
-        let mut pairs: Vec<(&'static str, String)> = Vec::new();
-        if self.view != defaults.view {
-            pairs.push(("view", self.view.key().into()));
-        }
-        if self.sent_out != defaults.sent_out {
-            pairs.push(("sent", self.sent_out.key().into()));
-        }
-        if self.sort != defaults.sort {
-            pairs.push(("sort", self.sort.key().into()));
-        }
-        if self.severity != defaults.severity {
-            pairs.push(("severity", self.severity.as_str().into()));
-        }
-        if let Some(topic) = &self.topic {
-            pairs.push(("topic", topic.clone()));
-        }
-        if let Some(search) = &self.search {
-            pairs.push(("search", search.clone()));
-        }
-        if self.size != defaults.size {
-            pairs.push(("size", self.size.to_string()));
-        }
-        if self.page > 0 {
-            pairs.push(("page", (self.page + 1).to_string()));
-        }
-        if let Some(id) = &self.focus {
-            pairs.push(("id", id.clone()));
-        }
-        pairs
+        PARAMS
+            .into_iter()
+            .filter_map(|key| {
+                let value = self.param(key);
+                (value != defaults.param(key)).then_some((key, value))
+            })
+            .collect()
     }
 
     /// The value of one URL parameter as a form shows it, defaults included.
@@ -231,6 +211,8 @@ impl Filters {
             "topic" => self.topic.clone().unwrap_or_default(),
             "search" => self.search.clone().unwrap_or_default(),
             "size" => self.size.to_string(),
+            "page" => (u64::from(self.page) + 1).to_string(),
+            "id" => self.focus.clone().unwrap_or_default(),
             _ => String::new(),
         }
     }

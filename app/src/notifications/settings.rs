@@ -94,7 +94,7 @@ pub fn UserNotificationSettings(
     let expanded = RwSignal::new(Vec::<String>::new());
     let failed = move || matches!(save.value().get(), Some(Err(_)));
     let toggle = Callback::new(move |(channel, origin, topic, value): (String, String, Option<String>, bool)| {
-        if let Some(settings) = current_untracked(loaded, save) {
+        if let Some(settings) = untrack(current) {
             save.dispatch(toggled(&settings, &channel, &origin, topic.as_deref(), value));
         }
     });
@@ -141,17 +141,6 @@ pub fn UserNotificationSettings(
                 }}
             </Transition>
         </section>
-    }
-}
-
-/// The switches' state without subscribing: the last save's answer, or what was loaded.
-fn current_untracked(
-    loaded: Resource<Result<NotificationSettings, ServerFnError>>,
-    save: Action<NotificationSettings, Result<NotificationSettings, ServerFnError>>,
-) -> Option<NotificationSettings> {
-    match save.value().get_untracked() {
-        Some(Ok(saved)) => Some(saved),
-        _ => loaded.get_untracked().and_then(Result::ok),
     }
 }
 
